@@ -1,0 +1,69 @@
+"""When the next thing is due on an item: receipt, the next progress report, or completion.
+
+``Item.next_due_at`` is written whenever an action changes what is due, so the sweep finds due items
+with an indexed range query (``next_due_at <= now``) instead of scanning every open item. A due moment
+is the start of the day after the due date in the office's time zone: a report filed any time on the
+due date is on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from duban.core.cadence import CadencePolicy, next_report_due, receipt_due
+from duban.core.calendar import WorkCalendar
+from duban.core.lifecycle import ItemState
+from duban.workcal.service import current_calendar
+
+from .models import Assignment, Item
+
+DEFAULT_POLICY = CadencePolicy()
+
+
+def is_provisional_span(calendar: WorkCalendar, start: dt.date, end: dt.date) -> bool:
+    """SPEC §8: a deadline reached through a year whose holidays are not loaded is provisional."""
+    return any(calendar.is_provisional(dt.date(year, 7, 1)) for year in range(start.year, end.year + 1))
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The moment a thing due on ``day`` becomes late: 00:00 of the next day, local time."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def receipt_due_on(item: Item) -> dt.date | None:
+    if item.assigned_at is None:
+        return None
+    calendar = current_calendar(item.jurisdiction_id)
+    return receipt_due(DEFAULT_POLICY, timezone.localdate(item.assigned_at), calendar)
+
+
+def compute_next_due(item: Item) -> dt.date | None:
+    state = item.state_enum
+    if state not in (ItemState.ASSIGNED, ItemState.IN_PROGRESS):
+        return None
+    calendar = current_calendar(item.jurisdiction_id)
+    candidates: list[dt.date] = []
+    assignments = list(Assignment.objects.filter(item=item))
+    if any(a.state == Assignment.State.ASSIGNED for a in assignments):
+        receipt = receipt_due_on(item)
+        if receipt is not None:
+            candidates.append(receipt)
+    lead = next((a for a in assignments if a.role == Assignment.Role.LEAD), None)
+    if state is ItemState.IN_PROGRESS and lead is not None:
+        since = lead.last_report_at or lead.received_at or item.assigned_at
+        if since is not None:
+            candidates.append(
+                next_report_due(DEFAULT_POLICY, item.level, timezone.localdate(since), item.deadline, calendar)
+            )
+    if item.deadline is not None:
+        candidates.append(item.deadline)
+    return min(candidates) if candidates else None
+
+
+def refresh_next_due(item: Item, now: dt.datetime) -> None:
+    day = compute_next_due(item)
+    moment = end_of(day) if day is not None else None
+    Item.objects.filter(pk=item.pk).update(next_due_at=moment)
+    item.next_due_at = moment

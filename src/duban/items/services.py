@@ -1,0 +1,804 @@
+"""The item lifecycle as actions (SPEC §2; S0-9..14, S1-五). Each ``do_*`` function is one action:
+
+- keyword-only arguments, the acting person first, ``now`` last (time is a parameter: replays and tests
+  pass their own clock);
+- one transaction: the item row is locked, the state re-read, the transition checked against
+  ``duban.core.lifecycle``, the rows changed and the ledger event appended — or nothing happens;
+- errors are ``duban.items.errors`` exceptions with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from duban.core.lifecycle import (
+    LEVEL_LABELS,
+    STATE_LABELS,
+    TRANSITIONS,
+    Action,
+    ItemState,
+    Level,
+    Role,
+    TransitionNotAllowed,
+    next_state,
+    objection_is_late,
+)
+from duban.ledger import chain
+from duban.ledger.models import Event
+from duban.org.models import Unit, User
+from duban.workcal.service import current_calendar
+
+from . import access, due
+from .errors import (
+    NO_PERMISSION,
+    NOT_FOUND,
+    REASON_REQUIRED,
+    STALE_VERSION,
+    InvalidInput,
+    ItemNotFound,
+    PermissionDenied,
+    StateConflict,
+)
+from .models import (
+    Assignment,
+    Attachment,
+    Channel,
+    ExtensionRequest,
+    Item,
+    Milestone,
+    Objection,
+    Report,
+    Review,
+    Sequence as NumberSequence,
+    Source,
+)
+
+# S1-九(四): important items close within 7 working days unless a deadline is set.
+DEFAULT_WORKING_DAYS = 7
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now if now is not None else timezone.now()
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def _require_text(value: str, field: str, message: str = REASON_REQUIRED) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, field_errors={field: message})
+    return value
+
+
+@dataclass
+class _Step:
+    """An action under way: the freshly locked item and what the transition allows."""
+
+    item: Item
+    action: Action
+    actor: User
+    now: dt.datetime
+    before_state: ItemState
+    after_state: ItemState
+
+    def record(
+        self,
+        summary: str,
+        *,
+        reason: str = "",
+        unit: Unit | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        rule_id: str | None = None,
+        **item_changes: Any,
+    ) -> Event:
+        """Apply the new state and ``item_changes`` to the item and append the ledger event."""
+        before = {"state": self.before_state.value, **(before or {})}
+        after = {"state": self.after_state.value, **(after or {})}
+        item_changes["state"] = self.after_state.value
+        for name, value in item_changes.items():
+            setattr(self.item, name, value)
+        Item.objects.filter(pk=self.item.pk).update(version=F("version") + 1, **item_changes)
+        self.item.version += 1
+        return chain.append(
+            jurisdiction_id=self.item.jurisdiction_id,
+            kind=self.action.value,
+            at=self.now,
+            actor=self.actor,
+            item=self.item,
+            unit=unit,
+            rule_id=rule_id or TRANSITIONS[self.action].rule_id,
+            summary=summary,
+            reason=reason,
+            before=before,
+            after=after,
+            data=data,
+        )
+
+
+def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_version: int | None) -> _Step:
+    """Lock the item, check visibility, role and state. Must run inside ``transaction.atomic``."""
+    try:
+        fresh = Item.objects.select_for_update().get(pk=item.pk)
+    except Item.DoesNotExist:
+        raise ItemNotFound(NOT_FOUND) from None
+    if not access.can_see(actor, fresh):
+        raise ItemNotFound(NOT_FOUND)
+    if expected_version is not None and fresh.version != expected_version:
+        raise StateConflict(STALE_VERSION)
+    transition = TRANSITIONS[action]
+    if not access.acts_as(actor, fresh, transition.actor):
+        raise PermissionDenied(NO_PERMISSION)
+    try:
+        after_state = next_state(fresh.state_enum, action)
+    except TransitionNotAllowed as exc:
+        raise StateConflict.from_transition(exc) from None
+    return _Step(fresh, action, actor, now, fresh.state_enum, after_state)
+
+
+def next_number(jurisdiction_id: int, kind: str, year: int) -> int:
+    """The next number in a per-jurisdiction, per-kind, per-year sequence (督〔2026〕12号)."""
+    with transaction.atomic():
+        seq, _ = NumberSequence.objects.select_for_update().get_or_create(
+            jurisdiction_id=jurisdiction_id, kind=kind, year=year
+        )
+        NumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
+        return seq.last + 1
+
+
+def _validate_registration(
+    *, title: str, content: str, source: str, level: str, deadline: dt.date | None,
+    deadline_working_days: int | None, today: dt.date,
+) -> None:
+    errors: dict[str, str] = {}
+    if not (title or "").strip():
+        errors["title"] = "请填写事项名称。"
+    if not (content or "").strip():
+        errors["content"] = "请填写办理内容。"
+    if source not in Source.values:
+        errors["source"] = "请选择事项来源。"
+    if level not in {lv.value for lv in Level}:
+        errors["level"] = "请选择督查等级（特别重要/比较重要/一般重要）。"
+    if deadline is not None and deadline_working_days is not None:
+        errors["deadline"] = "办结时限请填写日期或工作日数，二者选一。"
+    if deadline is not None and deadline < today:
+        errors["deadline"] = "办结时限不能早于今天。"
+    if deadline_working_days is not None and not 1 <= deadline_working_days <= 500:
+        errors["deadline_working_days"] = "工作日数应在 1 到 500 之间。"
+    if errors:
+        raise InvalidInput("；".join(errors.values()), field_errors=errors)
+
+
+@transaction.atomic
+def do_register(
+    *,
+    actor: User,
+    title: str,
+    content: str,
+    source: str,
+    level: str,
+    source_detail: str = "",
+    requirements: str = "",
+    deadline: dt.date | None = None,
+    deadline_working_days: int | None = None,
+    confidential: bool = False,
+    supervising_leader: User | None = None,
+    now: dt.datetime | None = None,
+) -> Item:
+    """立项 (S0-9): the office compiles content, level and deadline; it then awaits the office head."""
+    now = _now(now)
+    if not access.is_office(actor) or actor.jurisdiction_id is None:
+        raise PermissionDenied(NO_PERMISSION)
+    _validate_registration(
+        title=title, content=content, source=source, level=level, deadline=deadline,
+        deadline_working_days=deadline_working_days, today=_local_date(now),
+    )
+    if supervising_leader is not None and (
+        supervising_leader.jurisdiction_id != actor.jurisdiction_id
+        or not supervising_leader.has_role(Role.DEPUTY_HEAD, Role.GOV_HEAD, Role.OFFICE_HEAD)
+    ):
+        raise InvalidInput("主管领导须为本辖区的政府领导。", field_errors={"supervising_leader": "无效的领导"})
+    if confidential and not actor.cleared_confidential:
+        raise PermissionDenied("您未获得涉密事项权限，不能登记涉密事项。")
+    year = _local_date(now).year
+    number = next_number(actor.jurisdiction_id, "item", year)
+    item = Item.objects.create(
+        jurisdiction_id=actor.jurisdiction_id,
+        code=f"督〔{year}〕{number}号",
+        title=title.strip(),
+        content=content.strip(),
+        source=source,
+        source_detail=source_detail.strip(),
+        level=level,
+        requirements=requirements.strip(),
+        deadline=deadline,
+        deadline_working_days=deadline_working_days,
+        confidential=confidential,
+        supervising_leader=supervising_leader,
+        registered_by=actor,
+        registered_at=now,
+        state=ItemState.PENDING_APPROVAL,
+    )
+    chain.append(
+        jurisdiction_id=item.jurisdiction_id,
+        kind=Action.REGISTER.value,
+        at=now,
+        actor=actor,
+        item=item,
+        rule_id="S0-9",
+        summary=f"立项：{item.title}（{LEVEL_LABELS[Level(level)]}）",
+        after={
+            "state": item.state,
+            "level": level,
+            "source": source,
+            "deadline": deadline,
+            "deadline_working_days": deadline_working_days,
+            "confidential": confidential,
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def do_approve(*, actor: User, item: Item, opinion: str = "", now: dt.datetime | None = None,
+               expected_version: int | None = None) -> Item:
+    """审定 (S0-9, S1-五(一)): the head of the government office approves before hand-out."""
+    step = _begin(item, Action.APPROVE, actor, _now(now), expected_version)
+    step.record("办公室主要领导审定同意", reason=opinion, approved_at=step.now)
+    return step.item
+
+
+@transaction.atomic
+def do_decline(*, actor: User, item: Item, reason: str, now: dt.datetime | None = None,
+               expected_version: int | None = None) -> Item:
+    reason = _require_text(reason, "reason")
+    step = _begin(item, Action.DECLINE, actor, _now(now), expected_version)
+    step.record("审定未通过，退回督查室", reason=reason)
+    return step.item
+
+
+@transaction.atomic
+def do_resubmit(*, actor: User, item: Item, title: str | None = None, content: str | None = None,
+                level: str | None = None, note: str = "", now: dt.datetime | None = None,
+                expected_version: int | None = None) -> Item:
+    step = _begin(item, Action.RESUBMIT, actor, _now(now), expected_version)
+    changes: dict[str, Any] = {}
+    fresh = step.item
+    if title is not None and title.strip() and title.strip() != fresh.title:
+        changes["title"] = title.strip()
+    if content is not None and content.strip() and content.strip() != fresh.content:
+        changes["content"] = content.strip()
+    if level is not None and level != fresh.level:
+        if level not in {lv.value for lv in Level}:
+            raise InvalidInput("督查等级无效。", field_errors={"level": "督查等级无效"})
+        changes["level"] = level
+    before = {k: getattr(fresh, k) for k in changes}
+    step.record("修改后重新报审", reason=note, before=before, after=dict(changes), **changes)
+    return step.item
+
+
+@dataclass(frozen=True)
+class CoUnit:
+    unit: Unit
+    part: str = ""
+
+
+@transaction.atomic
+def do_assign(
+    *,
+    actor: User,
+    item: Item,
+    lead_unit: Unit,
+    lead_part: str = "",
+    co_units: Sequence[CoUnit] = (),
+    deadline: dt.date | None = None,
+    deadline_working_days: int | None = None,
+    channel: str = Channel.PLATFORM,
+    requirements: str | None = None,
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Item:
+    """交办 (S1-五(二), S0-9): one lead unit and any co-units, a deadline, a channel.
+
+    The deadline is a date or a number of working days from today; with neither, the item's own
+    setting at registration, else the S1-九(四) default of 7 working days. A deadline that falls in a
+    year whose holidays are not loaded is provisional (SPEC §8).
+    """
+    now = _now(now)
+    step = _begin(item, Action.ASSIGN, actor, now, expected_version)
+    fresh = step.item
+    today = _local_date(now)
+    errors: dict[str, str] = {}
+    units = [lead_unit, *(c.unit for c in co_units)]
+    for unit in units:
+        if unit.jurisdiction_id != fresh.jurisdiction_id or not unit.active:
+            errors["units"] = f"单位「{unit}」不属于本辖区或已停用。"
+    if len({u.pk for u in units}) != len(units):
+        errors["co_units"] = "同一单位不能重复交办（牵头单位不能同时为配合单位）。"
+    if channel not in Channel.values:
+        errors["channel"] = "交办方式无效。"
+    if deadline is not None and deadline_working_days is not None:
+        errors["deadline"] = "办结时限请填写日期或工作日数，二者选一。"
+    if deadline is not None and deadline <= today:
+        errors["deadline"] = "办结时限必须晚于交办日期。"
+    if errors:
+        raise InvalidInput("；".join(errors.values()), field_errors=errors)
+
+    calendar = current_calendar(fresh.jurisdiction_id)
+    if deadline is None:
+        if deadline_working_days is None and fresh.deadline is not None and fresh.deadline > today:
+            deadline = fresh.deadline
+        else:
+            days = deadline_working_days or fresh.deadline_working_days or DEFAULT_WORKING_DAYS
+            deadline_working_days = days
+            computed = calendar.add_working_days(today, days)
+            deadline = computed.date
+    provisional = due.is_provisional_span(calendar, today, deadline)
+    Assignment.objects.create(
+        jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=lead_unit, role=Assignment.Role.LEAD,
+        part=lead_part.strip(),
+    )
+    for co in co_units:
+        Assignment.objects.create(
+            jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=co.unit, role=Assignment.Role.CO,
+            part=co.part.strip(),
+        )
+    changes: dict[str, Any] = {
+        "deadline": deadline,
+        "deadline_working_days": deadline_working_days,
+        "deadline_provisional": provisional,
+        "channel": channel,
+        "assigned_at": now,
+    }
+    if requirements is not None:
+        changes["requirements"] = requirements.strip()
+    names = "、".join(c.unit.name for c in co_units)
+    step.record(
+        f"交办：牵头单位 {lead_unit.name}" + (f"，配合单位 {names}" if names else "") + f"，时限 {deadline}",
+        unit=lead_unit,
+        before={"deadline": fresh.deadline},
+        after={"deadline": deadline, "deadline_provisional": provisional},
+        data={
+            "lead_unit": lead_unit.pk,
+            "co_units": [c.unit.pk for c in co_units],
+            "channel": channel,
+            "deadline_working_days": deadline_working_days,
+        },
+        **changes,
+    )
+    due.refresh_next_due(step.item, now)
+    return step.item
+
+
+@dataclass(frozen=True)
+class PlannedMilestone:
+    title: str
+    due_on: dt.date
+
+
+@transaction.atomic
+def do_receive(
+    *,
+    actor: User,
+    item: Item,
+    responsible_leader: str,
+    responsible_section: str,
+    responsible_person: str,
+    responsible_phone: str = "",
+    work_plan: str = "",
+    milestones: Sequence[PlannedMilestone] = (),
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    """签收 (S0-10): the unit names its responsible leader, section and person; a work plan with
+    milestones scheduled backwards from the deadline (S1-五(三)). The lead unit's receipt starts the
+    handling of the item."""
+    now = _now(now)
+    step = _begin(item, Action.RECEIVE, actor, now, expected_version)
+    assignment = access.own_assignment(actor, step.item)
+    assert assignment is not None  # acts_as(ASSIGNED_UNIT) guaranteed it
+    errors: dict[str, str] = {}
+    if assignment.state != Assignment.State.ASSIGNED:
+        raise StateConflict("本单位已签收该事项。")
+    for field, value, label in (
+        ("responsible_leader", responsible_leader, "责任领导"),
+        ("responsible_section", responsible_section, "责任科室"),
+        ("responsible_person", responsible_person, "具体责任人"),
+    ):
+        if not (value or "").strip():
+            errors[field] = f"请填写{label}（S0-10）。"
+    deadline = step.item.deadline
+    for m in milestones:
+        if not m.title.strip():
+            errors["milestones"] = "时间节点须填写内容。"
+        elif deadline is not None and m.due_on > deadline:
+            errors["milestones"] = f"时间节点「{m.title}」晚于办结时限 {deadline}（S1-五(三) 倒排工期）。"
+        elif m.due_on < _local_date(now):
+            errors["milestones"] = f"时间节点「{m.title}」早于今天。"
+    if errors:
+        raise InvalidInput("；".join(errors.values()), field_errors=errors)
+
+    receipt_due = due.receipt_due_on(step.item)
+    late = receipt_due is not None and _local_date(now) > receipt_due
+    Assignment.objects.filter(pk=assignment.pk).update(
+        state=Assignment.State.RECEIVED,
+        received_at=now,
+        received_by=actor,
+        responsible_leader=responsible_leader.strip(),
+        responsible_section=responsible_section.strip(),
+        responsible_person=responsible_person.strip(),
+        responsible_phone=responsible_phone.strip(),
+        work_plan=work_plan.strip(),
+    )
+    for m in milestones:
+        Milestone.objects.create(
+            jurisdiction_id=step.item.jurisdiction_id, assignment=assignment, title=m.title.strip(), due_on=m.due_on
+        )
+    if assignment.is_lead and step.before_state is ItemState.ASSIGNED:
+        step.after_state = ItemState.IN_PROGRESS
+    step.record(
+        f"{assignment.unit.name} 签收（{assignment.get_role_display()}），责任人 {responsible_person.strip()}"
+        + ("，逾期签收" if late else ""),
+        unit=assignment.unit,
+        rule_id="S0-A四.2" if late else "S0-10",
+        data={
+            "assignment": assignment.pk,
+            "role": assignment.role,
+            "late": late,
+            "receipt_due": receipt_due,
+            "milestones": [{"title": m.title, "due_on": m.due_on} for m in milestones],
+        },
+    )
+    due.refresh_next_due(step.item, now)
+    assignment.refresh_from_db()
+    return assignment
+
+
+@transaction.atomic
+def do_object(*, actor: User, item: Item, text: str, now: dt.datetime | None = None,
+              expected_version: int | None = None) -> Objection:
+    """书面调整意见 (S0-10): filed on the day of receipt; filed later it is recorded as late (S0-A四.2)."""
+    now = _now(now)
+    text = _require_text(text, "text", "请填写对责任分工或完成时限的调整意见。")
+    step = _begin(item, Action.OBJECT, actor, now, expected_version)
+    assignment = access.own_assignment(actor, step.item)
+    assert assignment is not None
+    received_on = _local_date(assignment.received_at) if assignment.received_at else _local_date(now)
+    late = objection_is_late(received_on, _local_date(now))
+    objection = Objection.objects.create(
+        jurisdiction_id=step.item.jurisdiction_id, assignment=assignment, text=text, filed_at=now,
+        filed_by=actor, late=late,
+    )
+    step.record(
+        f"{assignment.unit.name} 提出调整意见" + ("（未于签收当日提出，计为逾期）" if late else ""),
+        reason=text,
+        unit=assignment.unit,
+        rule_id="S0-A四.2" if late else "S0-10",
+        data={"objection": objection.pk, "late": late, "received_on": received_on},
+    )
+    return objection
+
+
+@transaction.atomic
+def do_answer_objection(
+    *,
+    actor: User,
+    item: Item,
+    objection: Objection,
+    accept: bool,
+    answer: str,
+    new_deadline: dt.date | None = None,
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Objection:
+    """The office reports the objection to the head and answers the unit (S0-10)."""
+    now = _now(now)
+    answer = _require_text(answer, "answer", "请填写答复意见。")
+    step = _begin(item, Action.ANSWER_OBJECTION, actor, now, expected_version)
+    fresh_obj = Objection.objects.select_for_update().filter(pk=objection.pk, assignment__item=step.item).first()
+    if fresh_obj is None:
+        raise InvalidInput("该异议不属于本事项。")
+    if fresh_obj.outcome != Objection.Outcome.PENDING:
+        raise StateConflict("该异议已答复。")
+    changes: dict[str, Any] = {}
+    if new_deadline is not None:
+        if not accept:
+            raise InvalidInput("维持原交办时不能调整时限。", field_errors={"new_deadline": "维持原交办时不能调整时限"})
+        if new_deadline <= _local_date(now):
+            raise InvalidInput("调整后的时限必须晚于今天。", field_errors={"new_deadline": "时限必须晚于今天"})
+        changes["deadline"] = new_deadline
+        changes["deadline_provisional"] = due.is_provisional_span(
+            current_calendar(step.item.jurisdiction_id), _local_date(now), new_deadline
+        )
+    outcome = Objection.Outcome.ACCEPTED if accept else Objection.Outcome.REJECTED
+    Objection.objects.filter(pk=fresh_obj.pk).update(
+        outcome=outcome, answer=answer, answered_at=now, answered_by=actor
+    )
+    step.record(
+        f"答复异议：{outcome.label}" + (f"，时限调整为 {new_deadline}" if new_deadline else ""),
+        reason=answer,
+        unit=fresh_obj.assignment.unit,
+        before={"deadline": step.item.deadline} if changes else None,
+        after={"deadline": new_deadline} if changes else None,
+        data={"objection": fresh_obj.pk, "outcome": outcome.value},
+        **changes,
+    )
+    if changes:
+        due.refresh_next_due(step.item, now)
+    fresh_obj.refresh_from_db()
+    return fresh_obj
+
+
+def _report(step: _Step, assignment: Assignment, kind: str, text: str) -> Report:
+    return Report.objects.create(
+        jurisdiction_id=step.item.jurisdiction_id, item=step.item, assignment=assignment, kind=kind,
+        text=text, submitted_at=step.now, submitted_by=step.actor,
+    )
+
+
+@transaction.atomic
+def do_report_progress(*, actor: User, item: Item, text: str, now: dt.datetime | None = None,
+                       expected_version: int | None = None) -> Report:
+    """进展报告 at the level's cadence (S0-8); the lead unit reports for all (S1-五(三))."""
+    now = _now(now)
+    text = _require_text(text, "text", "请填写进展情况。")
+    step = _begin(item, Action.REPORT_PROGRESS, actor, now, expected_version)
+    assignment = access.own_assignment(actor, step.item)
+    assert assignment is not None
+    due_before = step.item.next_due_at
+    report = _report(step, assignment, Report.Kind.PROGRESS, text)
+    Assignment.objects.filter(pk=assignment.pk).update(last_report_at=now)
+    late = due_before is not None and now > due_before
+    step.record(
+        f"{assignment.unit.name} 报送进展" + ("（逾期）" if late else ""),
+        reason=text,
+        unit=assignment.unit,
+        data={"report": report.pk, "due": due_before, "late": late},
+    )
+    due.refresh_next_due(step.item, now)
+    return report
+
+
+@transaction.atomic
+def do_report_unable(*, actor: User, item: Item, text: str, now: dt.datetime | None = None,
+                     expected_version: int | None = None) -> Report:
+    """A co-unit that cannot help reports at once (S1-五(三))."""
+    now = _now(now)
+    text = _require_text(text, "text", "请说明无法配合的原因。")
+    step = _begin(item, Action.REPORT_UNABLE, actor, now, expected_version)
+    assignment = access.own_assignment(actor, step.item)
+    assert assignment is not None
+    if assignment.state == Assignment.State.UNABLE:
+        raise StateConflict("本单位已报告无法配合。")
+    report = _report(step, assignment, Report.Kind.UNABLE, text)
+    Assignment.objects.filter(pk=assignment.pk).update(state=Assignment.State.UNABLE, last_report_at=now)
+    step.record(f"{assignment.unit.name} 报告无法配合", reason=text, unit=assignment.unit,
+                data={"report": report.pk})
+    return report
+
+
+@transaction.atomic
+def do_request_extension(*, actor: User, item: Item, requested_deadline: dt.date, reason: str,
+                         now: dt.datetime | None = None, expected_version: int | None = None) -> ExtensionRequest:
+    now = _now(now)
+    reason = _require_text(reason, "reason", "请填写延期理由。")
+    step = _begin(item, Action.REQUEST_EXTENSION, actor, now, expected_version)
+    current = step.item.deadline
+    if current is not None and requested_deadline <= current:
+        raise InvalidInput(
+            f"申请延至的日期须晚于现时限 {current}。", field_errors={"requested_deadline": "须晚于现时限"}
+        )
+    if step.item.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
+        raise StateConflict("已有待审批的延期申请。")
+    assignment = access.own_assignment(actor, step.item)
+    request = ExtensionRequest.objects.create(
+        jurisdiction_id=step.item.jurisdiction_id, item=step.item, requested_deadline=requested_deadline,
+        reason=reason, requested_at=now, requested_by=actor,
+    )
+    step.record(
+        f"申请延期至 {requested_deadline}", reason=reason, unit=assignment.unit if assignment else None,
+        data={"extension": request.pk, "requested_deadline": requested_deadline, "deadline": current},
+    )
+    return request
+
+
+@transaction.atomic
+def do_decide_extension(*, actor: User, item: Item, request: ExtensionRequest, approve: bool, note: str = "",
+                        now: dt.datetime | None = None, expected_version: int | None = None) -> ExtensionRequest:
+    now = _now(now)
+    if not approve:
+        note = _require_text(note, "note", "不同意延期时请填写理由。")
+    step = _begin(item, Action.DECIDE_EXTENSION, actor, now, expected_version)
+    fresh = ExtensionRequest.objects.select_for_update().filter(pk=request.pk, item=step.item).first()
+    if fresh is None:
+        raise InvalidInput("该延期申请不属于本事项。")
+    if fresh.state != ExtensionRequest.State.PENDING:
+        raise StateConflict("该延期申请已审批。")
+    state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REJECTED
+    ExtensionRequest.objects.filter(pk=fresh.pk).update(state=state, decision_note=note, decided_at=now,
+                                                        decided_by=actor)
+    changes: dict[str, Any] = {}
+    if approve:
+        changes = {
+            "deadline": fresh.requested_deadline,
+            "deadline_provisional": due.is_provisional_span(
+                current_calendar(step.item.jurisdiction_id), _local_date(now), fresh.requested_deadline
+            ),
+        }
+    step.record(
+        f"延期申请：{state.label}" + (f"，时限延至 {fresh.requested_deadline}" if approve else ""),
+        reason=note,
+        before={"deadline": step.item.deadline} if approve else None,
+        after={"deadline": fresh.requested_deadline} if approve else None,
+        data={"extension": fresh.pk, "approved": approve},
+        **changes,
+    )
+    if approve:
+        due.refresh_next_due(step.item, now)
+    fresh.refresh_from_db()
+    return fresh
+
+
+@transaction.atomic
+def do_report_completion(*, actor: User, item: Item, text: str, now: dt.datetime | None = None,
+                         expected_version: int | None = None) -> Report:
+    """办结报告 by the lead unit; the office then reviews it (S0-12)."""
+    now = _now(now)
+    text = _require_text(text, "text", "请填写办结情况。")
+    step = _begin(item, Action.REPORT_COMPLETION, actor, now, expected_version)
+    assignment = access.own_assignment(actor, step.item)
+    assert assignment is not None
+    report = _report(step, assignment, Report.Kind.COMPLETION, text)
+    Assignment.objects.filter(pk=assignment.pk).update(last_report_at=now)
+    deadline = step.item.deadline
+    late = deadline is not None and _local_date(now) > deadline
+    step.record(
+        f"{assignment.unit.name} 报送办结" + ("（超过时限）" if late else ""),
+        reason=text, unit=assignment.unit, data={"report": report.pk, "late": late, "deadline": deadline},
+        completed_at=now, next_due_at=None,
+    )
+    return report
+
+
+def _review(step: _Step, stage: str, outcome: str, opinion: str, follow_up: str = "") -> Review:
+    return Review.objects.create(
+        jurisdiction_id=step.item.jurisdiction_id, item=step.item, stage=stage, outcome=outcome,
+        opinion=opinion, follow_up=follow_up, reviewed_at=step.now, reviewed_by=step.actor,
+    )
+
+
+@transaction.atomic
+def do_office_accept(*, actor: User, item: Item, opinion: str = "", now: dt.datetime | None = None,
+                     expected_version: int | None = None) -> Review:
+    """审核验收 (S0-12): problem clarified, conclusion accurate, handling done, on time, proper."""
+    step = _begin(item, Action.OFFICE_ACCEPT, actor, _now(now), expected_version)
+    review = _review(step, Review.Stage.OFFICE, Review.Outcome.ACCEPT, opinion.strip())
+    step.record("督查室审核通过，报领导审阅", reason=opinion, data={"review": review.pk})
+    return review
+
+
+@transaction.atomic
+def do_office_return(*, actor: User, item: Item, reasons: str, now: dt.datetime | None = None,
+                     expected_version: int | None = None) -> Review:
+    """退回重办 (S1-五(五)) with written reasons; every return is counted (S3b uses the count)."""
+    now = _now(now)
+    reasons = _require_text(reasons, "reasons", "退回时须书面说明理由。")
+    step = _begin(item, Action.OFFICE_RETURN, actor, now, expected_version)
+    review = _review(step, Review.Stage.OFFICE, Review.Outcome.RETURN, reasons)
+    count = step.item.return_count + 1
+    step.record(
+        f"督查室退回重办（第 {count} 次）", reason=reasons,
+        unit=step.item.lead_assignment.unit if step.item.lead_assignment else None,
+        data={"review": review.pk, "return_number": count},
+        before={"return_count": count - 1}, after={"return_count": count},
+        return_count=count, completed_at=None,
+    )
+    due.refresh_next_due(step.item, now)
+    return review
+
+
+FOLLOW_UPS = {"report_up": "上报", "circulate": "通报", "none": "无"}
+
+
+@transaction.atomic
+def do_leader_pass(*, actor: User, item: Item, opinion: str = "", follow_up: str = "none",
+                   now: dt.datetime | None = None, expected_version: int | None = None) -> Review:
+    """领导审阅通过 (S0-13): report upward or circulate as the leader decides."""
+    if follow_up not in FOLLOW_UPS:
+        raise InvalidInput("后续处理方式无效。", field_errors={"follow_up": "无效"})
+    step = _begin(item, Action.LEADER_PASS, actor, _now(now), expected_version)
+    review = _review(step, Review.Stage.LEADER, Review.Outcome.PASS, opinion.strip(), follow_up)
+    step.record(f"领导审阅通过（{FOLLOW_UPS[follow_up]}）", reason=opinion,
+                data={"review": review.pk, "follow_up": follow_up}, closed_at=step.now)
+    return review
+
+
+@transaction.atomic
+def do_leader_resupervise(*, actor: User, item: Item, reasons: str, now: dt.datetime | None = None,
+                          expected_version: int | None = None) -> Review:
+    """领导审阅不通过 → the office supervises again (S0-13, S1-五(六))."""
+    now = _now(now)
+    reasons = _require_text(reasons, "reasons", "要求再督查时须说明理由。")
+    step = _begin(item, Action.LEADER_RESUPERVISE, actor, now, expected_version)
+    review = _review(step, Review.Stage.LEADER, Review.Outcome.RESUPERVISE, reasons)
+    count = step.item.resupervise_count + 1
+    step.record(f"领导要求再督查（第 {count} 次）", reason=reasons, data={"review": review.pk},
+                resupervise_count=count, completed_at=None)
+    due.refresh_next_due(step.item, now)
+    return review
+
+
+@transaction.atomic
+def do_archive(*, actor: User, item: Item, custodian: User, now: dt.datetime | None = None,
+               expected_version: int | None = None) -> Item:
+    """立卷归档 (S0-14): all documents complete, with a named custodian."""
+    step = _begin(item, Action.ARCHIVE, actor, _now(now), expected_version)
+    if custodian.jurisdiction_id != step.item.jurisdiction_id or not access.is_office(custodian):
+        raise InvalidInput("保管人须为本辖区督查室人员。", field_errors={"custodian": "保管人无效"})
+    missing = []
+    if not step.item.reports.filter(kind=Report.Kind.COMPLETION).exists():
+        missing.append("办结报告")
+    if not step.item.reviews.filter(stage=Review.Stage.LEADER, outcome=Review.Outcome.PASS).exists():
+        missing.append("领导审阅意见")
+    if missing:
+        raise StateConflict("归档材料不全：缺少" + "、".join(missing) + "（S0-14）。")
+    step.record(f"立卷归档，保管人 {custodian.display_name}", data={"custodian": custodian.pk,
+                "attachments": step.item.attachments.count()}, archived_at=step.now, custodian=custodian)
+    return step.item
+
+
+def validate_upload(upload: UploadedFile) -> None:
+    name = upload.name or ""
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if ext not in settings.DUBAN_ATTACHMENT_EXTENSIONS:
+        allowed = "、".join(settings.DUBAN_ATTACHMENT_EXTENSIONS)
+        raise InvalidInput(f"不支持的文件类型「{ext or '无扩展名'}」，允许：{allowed}。", field_errors={"file": "类型不允许"})
+    if upload.size is None or upload.size > settings.DUBAN_ATTACHMENT_MAX_BYTES:
+        limit = settings.DUBAN_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        raise InvalidInput(f"文件超过 {limit} MB 的大小限制。", field_errors={"file": "文件过大"})
+    if upload.size == 0:
+        raise InvalidInput("文件为空。", field_errors={"file": "文件为空"})
+
+
+def safe_filename(name: str) -> str:
+    """Keep the user's file name readable but strip paths and characters that break headers/paths."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*;\r\n')
+    return cleaned.strip(" .")[:150] or "附件"
+
+
+@transaction.atomic
+def do_attach(*, actor: User, item: Item, upload: UploadedFile, step_name: str = "",
+              now: dt.datetime | None = None) -> Attachment:
+    """附件 on any step (S0-14 archive completeness); size and type limited."""
+    validate_upload(upload)
+    step = _begin(item, Action.ATTACH, actor, _now(now), None)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = safe_filename(upload.name or "附件")
+    attachment = Attachment(
+        jurisdiction_id=step.item.jurisdiction_id, item=step.item, step=step_name[:32], original_name=name,
+        size=upload.size or 0, sha256=digest.hexdigest(), uploaded_at=step.now, uploaded_by=actor,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    event = step.record(f"上传附件：{name}", data={"attachment": attachment.pk, "sha256": attachment.sha256,
+                                                  "size": attachment.size, "step": step_name})
+    Attachment.objects.filter(pk=attachment.pk).update(event=event)
+    return attachment
+
