@@ -12,6 +12,16 @@ from duban.core.lifecycle import Role
 from duban.org.models import Category, Jurisdiction, RoleGrant, Unit, User
 
 PASSWORD = "duban-test-pw-2026"
+_HASHES: dict[str, str] = {}
+
+
+def _password_hash() -> str:
+    """Hash the test password once: PBKDF2 per user would dominate the suite's run time."""
+    if "pw" not in _HASHES:
+        from django.contrib.auth.hashers import make_password
+
+        _HASHES["pw"] = make_password(PASSWORD)
+    return _HASHES["pw"]
 
 
 class JurisdictionFactory(factory.django.DjangoModelFactory):
@@ -48,7 +58,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"测试人员{n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.LazyFunction(lambda: _password_hash())
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "duban.ledger",
     "duban.workcal",
     "duban.items",
+    "duban.urging",
+    "duban.notify",
     "duban.web",
 ]
 

@@ -111,6 +111,9 @@ class Item(models.Model):
     # When the next thing is due on this item (receipt, report, completion): the sweep reads it with an
     # indexed range query instead of scanning open items (issue: urging engine).
     next_due_at = models.DateTimeField(_("下一节点"), null=True, blank=True)
+    # S3b-12(三): 2+ working days overdue puts the item under key supervision (重点督办).
+    key_supervision = models.BooleanField(_("重点督办"), default=False)
+    key_supervision_since = models.DateTimeField(_("列入重点督办时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
