@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from duban.core.lifecycle import (
     LEVEL_LABELS,
-    STATE_LABELS,
     TRANSITIONS,
     Action,
     ItemState,
@@ -59,8 +58,10 @@ from .models import (
     Objection,
     Report,
     Review,
-    Sequence as NumberSequence,
     Source,
+)
+from .models import (
+    Sequence as NumberSequence,
 )
 
 # S1-九(四): important items close within 7 working days unless a deadline is set.
@@ -765,7 +766,9 @@ def validate_upload(upload: UploadedFile) -> None:
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if ext not in settings.DUBAN_ATTACHMENT_EXTENSIONS:
         allowed = "、".join(settings.DUBAN_ATTACHMENT_EXTENSIONS)
-        raise InvalidInput(f"不支持的文件类型「{ext or '无扩展名'}」，允许：{allowed}。", field_errors={"file": "类型不允许"})
+        raise InvalidInput(
+            f"不支持的文件类型「{ext or '无扩展名'}」，允许：{allowed}。", field_errors={"file": "类型不允许"}
+        )
     if upload.size is None or upload.size > settings.DUBAN_ATTACHMENT_MAX_BYTES:
         limit = settings.DUBAN_ATTACHMENT_MAX_BYTES // (1024 * 1024)
         raise InvalidInput(f"文件超过 {limit} MB 的大小限制。", field_errors={"file": "文件过大"})

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.core.lifecycle import Role
 
-
 ROLE_LABELS: dict[Role, str] = {
     Role.OFFICE_STAFF: "督查室工作人员",
     Role.OFFICE_HEAD: "政府办公室主要领导",
