@@ -15,6 +15,10 @@ ALIASES = {
     "create-user": "duban_create_user",
     "import-units": "duban_import_units",
     "import-people": "duban_import_people",
+    "sweep": "duban_sweep",
+    "worker": "duban_worker",
+    "calendar": "duban_calendar",
+    "replay": "duban_replay",
 }
 
 

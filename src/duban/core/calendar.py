@@ -141,14 +141,31 @@ class CalendarFileError(ValueError):
         self.field_name = field_name
 
 
-def _line_of(text: str, needle: str, occurrence: int) -> int | None:
+def _line_of(text: str, key: str, occurrence: int = 0) -> int | None:
+    """The line of the ``occurrence``-th top-level ``key = …`` (or ``[[key]]`` header)."""
     seen = -1
     for number, line in enumerate(text.splitlines(), start=1):
-        if re.match(rf"\s*{re.escape(needle)}\b", line):
+        stripped = line.strip()
+        if stripped == f"[[{key}]]" or re.match(rf"{re.escape(key)}\s*=", stripped):
             seen += 1
             if seen == occurrence:
                 return number
     return None
+
+
+def _field_line(text: str, block: int, field_name: str) -> int | None:
+    """The line of ``field_name`` inside the ``block``-th ``[[day]]`` table (else the header's line)."""
+    header = _line_of(text, "day", block)
+    if header is None:
+        return None
+    lines = text.splitlines()
+    for number in range(header + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped.startswith("[["):
+            break
+        if re.match(rf"{re.escape(field_name)}\s*=", stripped):
+            return number
+    return header
 
 
 def parse_calendar_file(text: str, filename: str) -> tuple[int, dict[dt.date, DayInfo]]:
@@ -174,25 +191,27 @@ def parse_calendar_file(text: str, filename: str) -> tuple[int, dict[dt.date, Da
         raise CalendarFileError(filename, _line_of(text, "year", 0), "year", "须为 2000–2100 的整数年份")
     days: dict[dt.date, DayInfo] = {}
     for index, entry in enumerate(data.get("day", [])):
-        line = _line_of(text, "[[day]]", index)
+        line = _line_of(text, "day", index)
         if not isinstance(entry, dict):
             raise CalendarFileError(filename, line, "day", "须为表 [[day]]")
         extra = set(entry) - {"date", "workday", "name"}
         if extra:
-            raise CalendarFileError(filename, line, f"day.{sorted(extra)[0]}", "未知字段 unknown key")
+            key = sorted(extra)[0]
+            raise CalendarFileError(filename, _field_line(text, index, key), f"day.{key}", "未知字段 unknown key")
         date = entry.get("date")
+        date_line = _field_line(text, index, "date")
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
-            raise CalendarFileError(filename, line, "day.date", "须为日期，如 2027-01-01")
+            raise CalendarFileError(filename, date_line, "day.date", "须为日期，如 2027-01-01")
         if date.year != year:
-            raise CalendarFileError(filename, line, "day.date", f"{date} 不在 {year} 年")
+            raise CalendarFileError(filename, date_line, "day.date", f"{date} 不在 {year} 年")
         workday = entry.get("workday")
         if not isinstance(workday, bool):
-            raise CalendarFileError(filename, line, "day.workday", "须为 true 或 false")
+            raise CalendarFileError(filename, _field_line(text, index, "workday"), "day.workday", "须为 true 或 false")
         name = entry.get("name", "")
         if not isinstance(name, str):
-            raise CalendarFileError(filename, line, "day.name", "须为字符串")
+            raise CalendarFileError(filename, _field_line(text, index, "name"), "day.name", "须为字符串")
         if date in days:
-            raise CalendarFileError(filename, line, "day.date", f"{date} 重复")
+            raise CalendarFileError(filename, date_line, "day.date", f"{date} 重复")
         days[date] = DayInfo(workday, name)
     return year, days
 
