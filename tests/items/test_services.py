@@ -437,3 +437,22 @@ def test_events_are_append_only(district: District) -> None:
         event.save()
     with pytest.raises(AppendOnlyError):
         event.delete()
+
+
+def test_SPEC_8_loading_the_year_recomputes_provisional_deadlines_with_history(district: District, tmp_path) -> None:
+    from duban.workcal import service as workcal
+
+    item = register(district, now=at("2026-12-21", 9))
+    services.do_approve(actor=district.olga, item=item, now=at("2026-12-21", 10))
+    services.do_assign(actor=district.alice, item=item, lead_unit=district.lead, deadline_working_days=10,
+                       now=at("2026-12-21", 11))
+    item.refresh_from_db()
+    # Weekdays only: 22,23,24,25,28,29,30,31 Dec, then 1 Jan (Fri) and 4 Jan 2027.
+    assert item.deadline == dt.date(2027, 1, 4) and item.deadline_provisional
+    path = tmp_path / "2027.toml"
+    path.write_text('year = 2027\n[[day]]\ndate = 2027-01-01\nworkday = false\nname = "元旦"\n', encoding="utf-8")
+    workcal.load_year_from_file(path, now=at("2026-12-22", 9))
+    item.refresh_from_db()
+    assert item.deadline == dt.date(2027, 1, 5) and not item.deadline_provisional
+    event = Event.objects.get(item=item, kind="deadline_recomputed")
+    assert event.before["deadline"] == "2027-01-04" and event.after["deadline"] == "2027-01-05"
