@@ -88,6 +88,8 @@ api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="doc
 
 from duban.api import items as _items  # noqa: E402  (routers register themselves on import)
 from duban.api import org as _org  # noqa: E402
+from duban.api import urging as _urging  # noqa: E402
 
 api.add_router("/items", _items.router)
+api.add_router("/tickets", _urging.router)
 api.add_router("/", _org.router)
