@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from duban.core.lifecycle import Level
 from duban.items import services
@@ -203,3 +204,18 @@ def test_two_concurrent_sweepers_issue_each_ticket_exactly_once(district: Distri
     assert errors == []
     assert Ticket.objects.count() == 2 * len(items)  # lead + co-unit, once each
     assert Event.objects.filter(kind="ticket_drafted").count() == 2 * len(items)
+
+
+def test_reminder_one_working_day_before_the_due_date(district: District) -> None:
+    item = handed_out(district, level=Level.ESPECIALLY_IMPORTANT)
+    receive(district, item)
+    receive(district, item, "colin")
+    item.refresh_from_db()
+    # Next report due Mon 9 Mar; the reminder comes on the working day before (Fri 6 Mar).
+    assert timezone.localtime(item.next_due_at).date() == dt.date(2026, 3, 6)
+    urging.sweep(at("2026-03-05", 9))
+    assert not Notification.objects.filter(kind="reminder").exists()
+    urging.sweep(at("2026-03-06", 9))
+    urging.sweep(at("2026-03-06", 15))
+    reminders = Notification.objects.filter(kind="reminder")
+    assert [n.recipient for n in reminders] == [district.ursula] and "2026-03-09" in reminders[0].title

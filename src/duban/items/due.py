@@ -62,8 +62,39 @@ def compute_next_due(item: Item) -> dt.date | None:
     return min(candidates) if candidates else None
 
 
+# Reminders before a due date (issue: urging engine §4), in working days; 0 turns them off.
+REMINDER_WORKING_DAYS = 1
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def reminder_day(item: Item, due_day: dt.date) -> dt.date | None:
+    """The working day ``REMINDER_WORKING_DAYS`` before ``due_day`` (None when reminders are off)."""
+    if REMINDER_WORKING_DAYS <= 0:
+        return None
+    calendar = current_calendar(item.jurisdiction_id)
+    day, counted = due_day, 0
+    while counted < REMINDER_WORKING_DAYS:
+        day -= dt.timedelta(days=1)
+        if calendar.is_workday(day):
+            counted += 1
+    return day
+
+
+def next_check(item: Item, today: dt.date) -> dt.datetime | None:
+    """When the sweep should next look at the item: the reminder day, else the moment it becomes late."""
+    due_day = compute_next_due(item)
+    if due_day is None:
+        return None
+    remind_on = reminder_day(item, due_day)
+    if remind_on is not None and remind_on > today:
+        return start_of(remind_on)
+    return end_of(due_day)
+
+
 def refresh_next_due(item: Item, now: dt.datetime) -> None:
-    day = compute_next_due(item)
-    moment = end_of(day) if day is not None else None
+    moment = next_check(item, timezone.localdate(now))
     Item.objects.filter(pk=item.pk).update(next_due_at=moment)
     item.next_due_at = moment

@@ -20,7 +20,7 @@ from django.utils import timezone
 from duban.core.escalation import Overdue, TicketFacts, Trigger, UrgingPolicy, decide
 from duban.core.lifecycle import UNIT_ROLES, ItemState, Role
 from duban.items import access
-from duban.items.due import end_of, receipt_due_on
+from duban.items.due import compute_next_due, end_of, next_check, receipt_due_on, reminder_day
 from duban.items.errors import InvalidInput, ItemNotFound, PermissionDenied, StateConflict
 from duban.items.models import Assignment, ExtensionRequest, Item
 from duban.items.services import next_number
@@ -156,6 +156,22 @@ def _draft(item: Item, draft: object, now: dt.datetime, *, override_reason: str 
     return ticket
 
 
+def _remind(item: Item, today: dt.date, now: dt.datetime) -> None:
+    """Remind the units that something falls due soon (once per item and due date)."""
+    due_day = compute_next_due(item)
+    if due_day is None or due_day < today:
+        return
+    remind_on = reminder_day(item, due_day)
+    if remind_on is None or remind_on > today:
+        return
+    pending = [a for a in item.assignments.all() if a.state == Assignment.State.ASSIGNED]
+    units = [a.unit_id for a in pending] or [a.unit_id for a in item.assignments.all() if a.is_lead]
+    people = [p for unit_id in units for p in _unit_people(unit_id, item.jurisdiction_id)]
+    what = "签收" if pending else "报送"
+    notify(people, kind="reminder", title=f"提醒：{item.title} 将于 {due_day} 到期，请按时{what}",
+           url=f"/items/{item.pk}/", item_id=item.pk, dedupe_key=f"remind-{item.pk}-{due_day}", now=now)
+
+
 def evaluate_item(item_id: int, now: dt.datetime, policy: UrgingPolicy = DEFAULT_POLICY,
                   result: SweepResult | None = None) -> bool:
     """Evaluate one due item in its own transaction. Returns False if another sweeper has it."""
@@ -186,11 +202,9 @@ def evaluate_item(item_id: int, now: dt.datetime, policy: UrgingPolicy = DEFAULT
                 data={"occurrences": [o.key for o in overdue]},
             )
             result.key_supervision.append(item.pk)
-        # While anything is late, look again tomorrow; otherwise wait for the next due moment.
-        from duban.items.due import compute_next_due
-
-        upcoming = compute_next_due(item)
-        next_moment = end_of(upcoming) if upcoming is not None else None
+        _remind(item, today, now)
+        # While anything is late, look again tomorrow; otherwise wait for the next reminder or due moment.
+        next_moment = next_check(item, today)
         if overdue or (next_moment is not None and next_moment <= now):
             next_moment = end_of(today)
         Item.objects.filter(pk=item.pk).update(next_due_at=next_moment)
