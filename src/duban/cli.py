@@ -19,6 +19,9 @@ ALIASES = {
     "worker": "duban_worker",
     "calendar": "duban_calendar",
     "replay": "duban_replay",
+    "audit": "duban_audit",
+    "backup": "duban_backup",
+    "restore": "duban_restore",
 }
 
 
