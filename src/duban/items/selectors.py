@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -97,12 +98,15 @@ class TodoList:
     to_archive: list[Item] = field(default_factory=list)
     objections: list[Objection] = field(default_factory=list)
     extensions: list[ExtensionRequest] = field(default_factory=list)
+    tickets_to_sign: list[Any] = field(default_factory=list)  # urging.Ticket drafts this leader signs (S0-11)
+    tickets_to_answer: list[Any] = field(default_factory=list)  # issued tickets this unit must answer
 
     @property
     def total(self) -> int:
         return sum(
             len(v) for v in (self.to_approve, self.to_assign, self.to_receive, self.to_report, self.to_review,
-                             self.to_read, self.to_archive, self.objections, self.extensions)
+                             self.to_read, self.to_archive, self.objections, self.extensions,
+                             self.tickets_to_sign, self.tickets_to_answer)
         )
 
 
@@ -146,6 +150,10 @@ def todo_for(user: User) -> TodoList:
             .order_by("next_due_at")
             .distinct()[:TODO_LIMIT]
         )
+    from duban.urging.selectors import tickets_to_answer, tickets_to_sign
+
+    todo.tickets_to_sign = tickets_to_sign(user)[:TODO_LIMIT]
+    todo.tickets_to_answer = list(tickets_to_answer(user)[:TODO_LIMIT])
     return todo
 
 
