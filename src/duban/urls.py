@@ -10,6 +10,7 @@ urlpatterns = [
     path("items/", include("duban.items.urls")),
     path("org/", include("duban.org.urls")),
     path("urging/", include("duban.urging.urls")),
+    path("calendar/", include("duban.workcal.urls")),
     path("api/", api.urls),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -58,3 +58,23 @@ def test_calendar_command_reports_bad_file_with_line(tmp_path: Path) -> None:
     path.write_text("year = 2027\n[[day]]\ndate = 2027-13-01\n", encoding="utf-8")
     with pytest.raises(CommandError, match=r"bad\.toml"):
         call_command("duban_calendar", "load-file", str(path))
+
+
+def test_calendar_page_warns_in_november_and_office_corrects_a_day(settings: object) -> None:
+    from django.test import Client
+
+    from duban.core.lifecycle import Role
+    from tests.factories import UserFactory
+
+    alice = UserFactory(roles=[Role.OFFICE_STAFF])
+    client = Client()
+    client.force_login(alice)
+    page = client.get("/calendar/?month=2026-10").content.decode()
+    assert "国庆节" in page and "调休上班" in page
+    response = client.post("/calendar/edit/", {"action": "set_day", "date": "2026-06-01", "workday": "0",
+                                               "name": "地方假日", "reason": "区政府通知"})
+    assert response.status_code == 302 and not service.current_calendar().is_workday(dt.date(2026, 6, 1))
+    unit_person = UserFactory(roles=[Role.UNIT_LIAISON])
+    other = Client()
+    other.force_login(unit_person)
+    assert other.post("/calendar/edit/", {"action": "load_package", "year": "2026"}).status_code == 403
