@@ -22,7 +22,7 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -144,8 +144,8 @@ def main() -> None:
     results = []
     for n in [int(s) for s in args.sizes.split(",")]:
         load(n, args.due)
-        raw = timed(lambda: raw_select(args.due))  # noqa: B023
-        ours = timed(lambda: due_item_ids(NOW, args.due))  # noqa: B023
+        raw = timed(lambda: raw_select(args.due))
+        ours = timed(lambda: due_item_ids(NOW, args.due))
         assert sorted(raw_select(args.due)) == sorted(due_item_ids(NOW, args.due))
         naive = timed(naive_scan, repeat=1)
         started = time.perf_counter()

@@ -64,9 +64,10 @@ def test_calendar_page_warns_in_november_and_office_corrects_a_day(settings: obj
     from django.test import Client
 
     from duban.core.lifecycle import Role
-    from tests.factories import UserFactory
+    from tests.factories import JurisdictionFactory, UserFactory
 
-    alice = UserFactory(roles=[Role.OFFICE_STAFF])
+    jurisdiction = JurisdictionFactory()
+    alice = UserFactory(jurisdiction=jurisdiction, roles=[Role.OFFICE_STAFF])
     client = Client()
     client.force_login(alice)
     page = client.get("/calendar/?month=2026-10").content.decode()
@@ -74,7 +75,7 @@ def test_calendar_page_warns_in_november_and_office_corrects_a_day(settings: obj
     response = client.post("/calendar/edit/", {"action": "set_day", "date": "2026-06-01", "workday": "0",
                                                "name": "地方假日", "reason": "区政府通知"})
     assert response.status_code == 302 and not service.current_calendar().is_workday(dt.date(2026, 6, 1))
-    unit_person = UserFactory(roles=[Role.UNIT_LIAISON])
+    unit_person = UserFactory(jurisdiction=jurisdiction, roles=[Role.UNIT_LIAISON])
     other = Client()
     other.force_login(unit_person)
     assert other.post("/calendar/edit/", {"action": "load_package", "year": "2026"}).status_code == 403
