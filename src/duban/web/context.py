@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,4 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     from duban.items.selectors import todo_count
 
-    return {"todo_count": todo_count(user), "user_roles": sorted(r.value for r in user.role_set())}
+    # A callable: the template calls it only where the badge is drawn (htmx fragments skip the queries),
+    # and only once per response.
+    count = cache(lambda: todo_count(user))
+    return {"todo_count": count, "user_roles": sorted(r.value for r in user.role_set())}
