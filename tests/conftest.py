@@ -24,3 +24,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> None:
+    """The calendar is cached in-process; a test that loaded a year was rolled back, so forget it."""
+    from duban.workcal.service import invalidate
+
+    invalidate()
