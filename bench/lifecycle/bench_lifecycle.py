@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
-import django  # noqa: E402
+import django
 
 django.setup()
 
