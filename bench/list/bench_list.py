@@ -41,7 +41,8 @@ def load(n: int) -> tuple[int, str]:
     office, _ = Unit.objects.get_or_create(jurisdiction=j, code="OFFICE",
                                            defaults={"name": "督查室", "kind": Unit.Kind.OFFICE})
     for k in range(40):
-        Unit.objects.get_or_create(jurisdiction=j, code=f"U{k:02d}", defaults={"name": f"单位{k}", "kind": "department"})
+        Unit.objects.get_or_create(jurisdiction=j, code=f"U{k:02d}",
+                                   defaults={"name": f"单位{k}", "kind": "department"})
     user, created = User.objects.get_or_create(username="listbench", defaults={"jurisdiction": j, "unit": office})
     if created:
         RoleGrant.objects.create(jurisdiction=j, user=user, role=Role.OFFICE_STAFF)
@@ -52,7 +53,8 @@ def load(n: int) -> tuple[int, str]:
             """INSERT INTO items_item (jurisdiction_id, code, title, content, source, source_detail, level, state,
                  confidential, requirements, channel, deadline, deadline_provisional, registered_by_id, registered_at,
                  assigned_at, return_count, resupervise_count, next_due_at, key_supervision, version)
-               SELECT %(j)s, 'L' || g, '基准事项 ' || g, '内容', (ARRAY['gov_meeting','npc_cppcc','key_project'])[1 + g %% 3],
+               SELECT %(j)s, 'L' || g, '基准事项 ' || g, '内容',
+                 (ARRAY['gov_meeting','npc_cppcc','key_project'])[1 + g %% 3],
                  '', (ARRAY['especially','fairly','generally'])[1 + g %% 3],
                  (ARRAY['in_progress','assigned','closed','archived'])[1 + g %% 4], g %% 97 = 0, '', 'platform',
                  DATE '2026-12-31' - (g %% 200), false, %(u)s, now(), now(), g %% 3, 0, NULL, false, 1
