@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("DUBAN_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite cannot create its file in a missing directory
 
 DEBUG = os.environ.get("DUBAN_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("DUBAN_SECRET_KEY", "duban-insecure-development-key-change-me-in-production")
