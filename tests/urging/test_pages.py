@@ -50,3 +50,11 @@ def test_todo_counts_tickets_to_sign(district: District) -> None:
     urging.sweep(at("2026-03-04", 8))
     assert len(todo_for(district.olga).tickets_to_sign) == 2
     assert todo_for(district.alice).tickets_to_sign == []
+
+
+def test_S0_11_todo_page_lists_tickets_to_sign(district: District) -> None:
+    handed_out(district)
+    urging.sweep(at("2026-03-04", 8))
+    page = client_for(district.olga).get("/").content.decode()
+    assert "签发催办单" in page and "蓝色催办单" in page
+    assert "签发催办单" not in client_for(district.alice).get("/").content.decode()

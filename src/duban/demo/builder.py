@@ -146,7 +146,7 @@ def _person(demo: Demo, username: str, name: str, unit: Unit, roles: list[Role],
 def build_organisation(seed: int) -> Demo:
     random.seed(seed)
     j = Jurisdiction.objects.create(code="SFQ", name="示范区", kind=Jurisdiction.Kind.DISTRICT,
-                                    office_name="区政府督查室")
+                                    office_name="政府督查室")
     demo = Demo(j)
     gov = Unit.objects.create(jurisdiction=j, code="GOV", name="示范区人民政府", kind=Unit.Kind.GOVERNMENT)
     office = Unit.objects.create(jurisdiction=j, code="DCS", name="区政府督查室", kind=Unit.Kind.OFFICE, parent=gov)

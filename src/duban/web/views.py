@@ -21,7 +21,7 @@ class TodoGroup:
     hint: str
     rule_id: str
     rows: list[Any]  # items, or objections / extension requests for the last two groups
-    kind: str = "item"  # "item" | "objection" | "extension"
+    kind: str = "item"  # "item" | "objection" | "extension" | "ticket"
 
 
 @login_required
@@ -46,6 +46,10 @@ def todo(request: HttpRequest) -> HttpResponse:
                   rule(Action.ANSWER_OBJECTION), t.objections, "objection"),
         TodoGroup("extension", str(_("延期审批")), str(_("承办单位申请延期")), rule(Action.DECIDE_EXTENSION),
                   t.extensions, "extension"),
+        TodoGroup("sign_ticket", str(_("签发催办单")), str(_("系统拟制的催办单，须由相应领导签发后生效")), "S0-11",
+                  t.tickets_to_sign, "ticket"),
+        TodoGroup("answer_ticket", str(_("催办单反馈")), str(_("本单位收到的催办单，须按时签收、反馈")), "S0-15",
+                  t.tickets_to_answer, "ticket"),
     ]
     visible_groups = [g for g in groups if g.rows]
     return render(
