@@ -113,7 +113,7 @@ def raw_select(limit: int) -> list[int]:
 def naive_scan() -> int:
     """Load every open item with its lead assignment and decide in Python what is due."""
     from duban.core.cadence import next_report_due
-    from duban.items.due import DEFAULT_POLICY
+    from duban.items.due import cadence_policy
     from duban.items.models import Assignment
     from duban.workcal.service import current_calendar
 
@@ -124,7 +124,7 @@ def naive_scan() -> int:
             .values_list("item__level", "item__deadline", "last_report_at", "received_at").iterator(chunk_size=5000))
     for level, deadline, last_report, received in rows:
         since = timezone.localdate(last_report or received)
-        if today > min(deadline, next_report_due(DEFAULT_POLICY, level, since, deadline, calendar)):
+        if today > min(deadline, next_report_due(cadence_policy(), level, since, deadline, calendar)):
             due += 1
     return due
 

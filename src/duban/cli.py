@@ -20,6 +20,7 @@ ALIASES = {
     "calendar": "duban_calendar",
     "replay": "duban_replay",
     "audit": "duban_audit",
+    "urging-policy": "duban_urging_policy",
     "backup": "duban_backup",
     "restore": "duban_restore",
 }

@@ -149,6 +149,10 @@ DUBAN_ATTACHMENT_EXTENSIONS = (
 DATA_UPLOAD_MAX_MEMORY_SIZE = DUBAN_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Urging and reporting policy (SPEC §3): a preset in src/duban/presets (urging_s0, urging_blue_orange_red)
+# or the path of an office's own TOML file; `duban urging-policy check FILE` validates one.
+DUBAN_URGING_POLICY = os.environ.get("DUBAN_URGING_POLICY", "urging_s0")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("DUBAN_SESSION_SECONDS", 8 * 3600))
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken

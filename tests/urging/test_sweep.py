@@ -219,3 +219,13 @@ def test_reminder_one_working_day_before_the_due_date(district: District) -> Non
     urging.sweep(at("2026-03-06", 15))
     reminders = Notification.objects.filter(kind="reminder")
     assert [n.recipient for n in reminders] == [district.ursula] and "2026-03-09" in reminders[0].title
+
+
+def test_policy_file_switches_colours_blue_orange_red(district: District, settings: object) -> None:
+    settings.DUBAN_URGING_POLICY = "urging_blue_orange_red"  # type: ignore[attr-defined]
+    item = handed_out(district)
+    receive(district, item, "colin")
+    urging.sweep(at("2026-03-04", 8))
+    urging.do_sign_ticket(actor=district.olga, ticket=Ticket.objects.get(item=item), now=at("2026-03-04", 9))
+    urging.sweep(at("2026-03-09", 8))
+    assert Ticket.objects.get(item=item, colour="orange").colour_label == "橙色"

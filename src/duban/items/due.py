@@ -19,7 +19,12 @@ from duban.workcal.service import current_calendar
 
 from .models import Assignment, Item
 
-DEFAULT_POLICY = CadencePolicy()
+
+def cadence_policy() -> CadencePolicy:
+    """The cadence of the active urging policy file (DUBAN_URGING_POLICY)."""
+    from duban.urging.policy import active
+
+    return active().cadence
 
 
 def is_provisional_span(calendar: WorkCalendar, start: dt.date, end: dt.date) -> bool:
@@ -36,7 +41,7 @@ def receipt_due_on(item: Item) -> dt.date | None:
     if item.assigned_at is None:
         return None
     calendar = current_calendar(item.jurisdiction_id)
-    return receipt_due(DEFAULT_POLICY, timezone.localdate(item.assigned_at), calendar)
+    return receipt_due(cadence_policy(), timezone.localdate(item.assigned_at), calendar)
 
 
 def compute_next_due(item: Item) -> dt.date | None:
@@ -55,15 +60,11 @@ def compute_next_due(item: Item) -> dt.date | None:
         since = lead.last_report_at or lead.received_at or item.assigned_at
         if since is not None:
             candidates.append(
-                next_report_due(DEFAULT_POLICY, item.level, timezone.localdate(since), item.deadline, calendar)
+                next_report_due(cadence_policy(), item.level, timezone.localdate(since), item.deadline, calendar)
             )
     if item.deadline is not None:
         candidates.append(item.deadline)
     return min(candidates) if candidates else None
-
-
-# Reminders before a due date (issue: urging engine §4), in working days; 0 turns them off.
-REMINDER_WORKING_DAYS = 1
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -71,12 +72,15 @@ def start_of(day: dt.date) -> dt.datetime:
 
 
 def reminder_day(item: Item, due_day: dt.date) -> dt.date | None:
-    """The working day ``REMINDER_WORKING_DAYS`` before ``due_day`` (None when reminders are off)."""
-    if REMINDER_WORKING_DAYS <= 0:
+    """The working day ``reminder_days_before`` working days before ``due_day`` (None when off)."""
+    from duban.urging.policy import active
+
+    days_before = active().urging.reminder_days_before
+    if days_before <= 0:
         return None
     calendar = current_calendar(item.jurisdiction_id)
     day, counted = due_day, 0
-    while counted < REMINDER_WORKING_DAYS:
+    while counted < days_before:
         day -= dt.timedelta(days=1)
         if calendar.is_workday(day):
             counted += 1

@@ -33,7 +33,11 @@ from .models import Ticket
 
 log = logging.getLogger("duban.urging")
 
-DEFAULT_POLICY = UrgingPolicy()
+def current_policy() -> UrgingPolicy:
+    """The urging policy of the active policy file (DUBAN_URGING_POLICY)."""
+    from .policy import active
+
+    return active().urging
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -45,7 +49,7 @@ def _today(now: dt.datetime) -> dt.date:
 def overdue_facts(item: Item, today: dt.date) -> list[Overdue]:
     """Each lateness occurrence on the item today, per unit (S0-15; S0-A四.2 for receipt)."""
     from duban.core.cadence import next_report_due
-    from duban.items.due import DEFAULT_POLICY as CADENCE
+    from duban.items.due import cadence_policy
 
     facts: list[Overdue] = []
     state = item.state_enum
@@ -66,7 +70,7 @@ def overdue_facts(item: Item, today: dt.date) -> list[Overdue]:
         return facts  # late completion supersedes late reports on the same unit
     since = lead.last_report_at or lead.received_at
     if since is not None:
-        report_due = next_report_due(CADENCE, item.level, timezone.localdate(since), item.deadline, calendar)
+        report_due = next_report_due(cadence_policy(), item.level, timezone.localdate(since), item.deadline, calendar)
         if today > report_due:
             facts.append(Overdue(Trigger.LATE_REPORT, lead.unit_id, report_due))
     return facts
@@ -172,10 +176,11 @@ def _remind(item: Item, today: dt.date, now: dt.datetime) -> None:
            url=f"/items/{item.pk}/", item_id=item.pk, dedupe_key=f"remind-{item.pk}-{due_day}", now=now)
 
 
-def evaluate_item(item_id: int, now: dt.datetime, policy: UrgingPolicy = DEFAULT_POLICY,
+def evaluate_item(item_id: int, now: dt.datetime, policy: UrgingPolicy | None = None,
                   result: SweepResult | None = None) -> bool:
     """Evaluate one due item in its own transaction. Returns False if another sweeper has it."""
     result = result or SweepResult()
+    policy = policy or current_policy()
     with transaction.atomic():
         qs = Item.objects.filter(pk=item_id, next_due_at__lte=now)
         if connection.vendor == "postgresql":
@@ -217,10 +222,11 @@ def due_item_ids(now: dt.datetime, limit: int) -> list[int]:
     )
 
 
-def sweep(now: dt.datetime | None = None, *, policy: UrgingPolicy = DEFAULT_POLICY, batch: int = 500,
+def sweep(now: dt.datetime | None = None, *, policy: UrgingPolicy | None = None, batch: int = 500,
           max_batches: int = 10_000) -> SweepResult:
     """Evaluate every item whose next due moment has passed. Idempotent; safe to run concurrently."""
     now = now or timezone.now()
+    policy = policy or current_policy()
     result = SweepResult()
     seen: set[int] = set()
     for _ in range(max_batches):
@@ -253,7 +259,8 @@ def do_sign_ticket(*, actor: User, ticket: Ticket, now: dt.datetime | None = Non
         raise StateConflict("该催办单已签发或已撤销。")
     year = _today(now).year
     number = f"督催〔{year}〕{next_number(t.jurisdiction_id, 'urge', year)}号"
-    colour = DEFAULT_POLICY.colour(t.colour) if t.colour in [c.code for c in DEFAULT_POLICY.colours] else None
+    policy = current_policy()
+    colour = policy.colour(t.colour) if t.colour in [c.code for c in policy.colours] else None
     answer_due_at = None
     if colour is not None and colour.answer_days is not None:
         calendar = current_calendar(t.jurisdiction_id)
@@ -347,11 +354,12 @@ def do_record_explanation(*, actor: User, ticket: Ticket, explanation: str,
 
 @transaction.atomic
 def do_override_ticket(*, actor: User, item: Item, unit_id: int, colour: str, reason: str,
-                       now: dt.datetime | None = None, policy: UrgingPolicy = DEFAULT_POLICY) -> Ticket:
+                       now: dt.datetime | None = None, policy: UrgingPolicy | None = None) -> Ticket:
     """The office drafts a higher colour at once, with a written reason (it still needs its signature)."""
     from duban.core.escalation import Draft
 
     now = now or timezone.now()
+    policy = policy or current_policy()
     if not access.is_office(actor) or not access.can_see(actor, item):
         raise PermissionDenied("只有督查室可以直接拟制高等级催办单。")
     if not reason.strip():
