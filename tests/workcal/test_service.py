@@ -79,3 +79,20 @@ def test_calendar_page_warns_in_november_and_office_corrects_a_day(settings: obj
     other = Client()
     other.force_login(unit_person)
     assert other.post("/calendar/edit/", {"action": "load_package", "year": "2026"}).status_code == 403
+
+
+def test_SPEC_8_local_holiday_applies_to_its_jurisdiction_only() -> None:
+    from django.test import Client
+
+    from duban.core.lifecycle import Role
+    from tests.factories import JurisdictionFactory, UserFactory
+
+    here, there = JurisdictionFactory(), JurisdictionFactory()
+    alice = UserFactory(jurisdiction=here, roles=[Role.OFFICE_STAFF])
+    client = Client()
+    client.force_login(alice)
+    client.post("/calendar/edit/", {"action": "set_day", "date": "2026-06-02", "workday": "0", "scope": "local",
+                                    "name": "地方假日", "reason": "区政府通知"})
+    assert not service.current_calendar(here.pk).is_workday(dt.date(2026, 6, 2))
+    assert service.current_calendar(there.pk).is_workday(dt.date(2026, 6, 2))
+    assert service.current_calendar().is_workday(dt.date(2026, 6, 2))

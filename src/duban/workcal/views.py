@@ -74,8 +74,10 @@ def calendar_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已从文件载入 {year} 年：{count} 个调整日；待确认的时限已重新计算。")
         elif action == "set_day":
             day = dt.date.fromisoformat(request.POST.get("date", ""))
+            local = request.POST.get("scope") == "local"  # a local holiday applies to this jurisdiction only
             service.set_day(day, request.POST.get("workday") == "1", request.POST.get("name", ""),
-                            actor=request.user, reason=request.POST.get("reason", ""), now=now)
+                            actor=request.user, reason=request.POST.get("reason", ""), now=now,
+                            jurisdiction_id=request.user.jurisdiction_id if local else None)  # type: ignore[union-attr]
             messages.success(request, f"已更正 {day}。")
         else:
             raise ValueError("未知操作。")
