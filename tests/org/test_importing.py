@@ -87,3 +87,22 @@ def test_import_commands_fail_with_the_list_of_problems(district: District, tmp_
     with pytest.raises(CommandError):
         call_command("duban_import_units", str(malformed), "--jurisdiction", district.jurisdiction.code,
                      stderr=StringIO())
+
+
+def test_import_page_previews_problems_and_imports_only_valid_files(district: District, tmp_path: Path) -> None:
+    from django.test import Client
+
+    office = Client()
+    office.force_login(district.alice)
+    bad = xlsx(tmp_path / "bad.xlsx", UNIT_COLUMNS, [["Z1", "", "部门", "", "", ""]])
+    with bad.open("rb") as handle:
+        response = office.post("/org/import/", {"kind": "units", "file": handle, "commit": "1"})
+    assert response.status_code == 422 and "单位名称" in response.content.decode()
+    assert not Unit.objects.filter(code="Z1").exists()
+    good = xlsx(tmp_path / "good.xlsx", UNIT_COLUMNS, [["Z1", "新单位", "部门", "", "", ""]])
+    with good.open("rb") as handle:
+        response = office.post("/org/import/", {"kind": "units", "file": handle, "commit": "1"})
+    assert response.status_code == 200 and Unit.objects.filter(code="Z1").exists()
+    liaison = Client()
+    liaison.force_login(district.ursula)
+    assert liaison.get("/org/import/").status_code == 403
