@@ -152,7 +152,7 @@ def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_v
 
 def next_number(jurisdiction_id: int, kind: str, year: int) -> int:
     """The next number in a per-jurisdiction, per-kind, per-year sequence (督〔2026〕12号)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         seq, _ = NumberSequence.objects.select_for_update().get_or_create(
             jurisdiction_id=jurisdiction_id, kind=kind, year=year
         )

@@ -55,8 +55,9 @@ def append(
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event to the jurisdiction's chain. Must run inside the caller's transaction."""
-    with transaction.atomic():
+    """Append one event to the jurisdiction's chain, inside the caller's transaction when there is one
+    (no savepoint: if the append fails, the action that caused it must fail with it)."""
+    with transaction.atomic(savepoint=False):
         head, _ = LedgerHead.objects.select_for_update().get_or_create(jurisdiction_id=jurisdiction_id)
         prev = head.last_hash or GENESIS
         event = Event(
