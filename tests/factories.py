@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -124,3 +125,12 @@ def at(day: str, hour: int = 10, minute: int = 0) -> dt.datetime:
     """A moment on ``day`` (YYYY-MM-DD) in the office's time zone."""
     d = dt.date.fromisoformat(day)
     return timezone.make_aware(dt.datetime(d.year, d.month, d.day, hour, minute))
+
+
+def client_for(user: object) -> Any:
+    """A Django test client signed in as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client

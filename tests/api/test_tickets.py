@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from duban.urging import services as urging
 from duban.urging.models import Ticket
-from tests.factories import District, at
+from tests.factories import District, at, client_for
 from tests.urging.test_sweep import handed_out
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: object) -> Client:
-    c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
-    return c
 
 
 def test_S0_11_ticket_signed_through_the_api_by_the_office_head_only(district: District) -> None:
