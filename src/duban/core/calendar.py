@@ -4,16 +4,26 @@ A ``WorkCalendar`` knows explicit days (holidays on weekdays, make-up working da
 years that are *loaded*. A date in a loaded year without an entry is a workday iff Monday–Friday. A
 date in a year that is not loaded is computed on weekdays only and is **provisional** (待确认): the
 State Council publishes next year's arrangement late each year and the chinese-calendar package lags.
+Explicit entries for a year that is not loaded are ignored until the year is loaded.
+
+Counting convention (used by every rule that counts working days): day 1 is the first working day
+*after* the start, so "within 2 working days" of a Friday ticket ends on Tuesday, and
+``working_days_between(start, add_working_days(start, n).date) == n``.
+
+Rules say whether they count working days or natural days (``DayCount``); the policy names which.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+_ONE_DAY = dt.timedelta(days=1)
 
 _HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
@@ -26,30 +36,68 @@ _HOLIDAY_NAMES = {
     "Anti-Fascist 70th Day": "抗战胜利纪念日",
 }
 
+MAKE_UP_WORKDAY = "调休上班"
+
 
 @dataclass(frozen=True)
 class DayInfo:
+    """An explicit day: ``is_workday`` overrides the Monday–Friday default; ``name`` e.g. 春节, 调休上班."""
+
     is_workday: bool
     name: str = ""
 
 
 @dataclass(frozen=True)
 class WorkingDate:
+    """A computed date; ``provisional`` (待确认) when it depends on a year whose arrangement is not loaded."""
+
     date: dt.date
     provisional: bool
 
 
 class DayCount(StrEnum):
+    """Whether a rule counts working days (工作日) or natural days (自然日)."""
+
     WORKING = "working"
     NATURAL = "natural"
+
+
+def _weekdays_through(ordinal: int) -> int:
+    """Mondays–Fridays among ordinals 1..``ordinal`` (ordinal 1, 0001-01-01, is a Monday)."""
+    weeks, rest = divmod(ordinal, 7)
+    return weeks * 5 + min(rest, 5)
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
     days: Mapping[dt.date, DayInfo] = field(default_factory=dict)
     loaded_years: frozenset[int] = frozenset()
+    # Explicit days that differ from Mon–Fri in loaded years, sorted, with running sums of the change
+    # they make to a weekday count: working_days_between is then O(log n), not a walk over the days.
+    _dates: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+    _prefix: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Own copies: the index below must not go stale if the caller mutates its mapping later.
+        object.__setattr__(self, "days", dict(self.days))
+        loaded = frozenset(self.loaded_years)
+        object.__setattr__(self, "loaded_years", loaded)
+        dates: list[dt.date] = []
+        prefix: list[int] = [0]
+        for day in sorted(self.days):
+            if day.year not in loaded:
+                continue
+            delta = int(self.days[day].is_workday) - int(day.weekday() < 5)
+            if delta:
+                dates.append(day)
+                prefix.append(prefix[-1] + delta)
+        object.__setattr__(self, "_dates", tuple(dates))
+        object.__setattr__(self, "_prefix", tuple(prefix))
+
+    # --- single days ------------------------------------------------------------------------------
 
     def is_provisional(self, day: dt.date) -> bool:
+        """True when ``day``'s year is not loaded: it is treated as Monday–Friday and marked 待确认."""
         return day.year not in self.loaded_years
 
     def is_workday(self, day: dt.date) -> bool:
@@ -59,57 +107,98 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def day_name(self, day: dt.date) -> str:
-        info = self.days.get(day)
+        """The holiday's name (春节, 国庆节 …) or 调休上班; empty for an ordinary day or an unloaded year."""
+        info = self.days.get(day) if day.year in self.loaded_years else None
         return info.name if info is not None else ""
 
     def next_workday(self, day: dt.date) -> dt.date:
         """The first working day strictly after ``day``."""
-        day += dt.timedelta(days=1)
+        day += _ONE_DAY
         while not self.is_workday(day):
-            day += dt.timedelta(days=1)
+            day += _ONE_DAY
         return day
 
+    def previous_workday(self, day: dt.date) -> dt.date:
+        """The last working day strictly before ``day``."""
+        day -= _ONE_DAY
+        while not self.is_workday(day):
+            day -= _ONE_DAY
+        return day
+
+    def workday_on_or_after(self, day: dt.date) -> dt.date:
+        return day if self.is_workday(day) else self.next_workday(day)
+
+    def workday_on_or_before(self, day: dt.date) -> dt.date:
+        return day if self.is_workday(day) else self.previous_workday(day)
+
+    def any_provisional(self, first: dt.date, last: dt.date) -> bool:
+        """Whether any day from ``first`` to ``last`` (inclusive, either order) lies in an unloaded year."""
+        low, high = min(first, last), max(first, last)
+        return any(year not in self.loaded_years for year in range(low.year, high.year + 1))
+
+    # --- counting ---------------------------------------------------------------------------------
+
     def add_working_days(self, start: dt.date, n: int) -> WorkingDate:
-        """Day 1 is the first working day after ``start``; ``n = 0`` gives ``start`` itself."""
+        """The ``n``-th working day after ``start``: day 1 is the first working day *after* ``start``;
+        ``n = 0`` gives ``start`` itself. ``provisional`` when any day crossed (after ``start`` up to the
+        result) lies in a year that is not loaded — that part was counted on weekdays only (SPEC §8)."""
         if n < 0:
             raise ValueError("n must be >= 0")
         day = start
-        provisional = self.is_provisional(start) if n == 0 else False
         for _ in range(n):
             day = self.next_workday(day)
-        if n:
-            provisional = any(self.is_provisional(dt.date(y, 1, 1)) for y in range(start.year, day.year + 1))
+        provisional = n > 0 and self.any_provisional(start + _ONE_DAY, day)
         return WorkingDate(day, provisional)
 
+    def add_natural_days(self, start: dt.date, n: int, *, roll_to_workday: bool = False) -> WorkingDate:
+        """``start + n`` calendar days (n may be negative). A natural-day date does not depend on the
+        holiday arrangement, so it is never provisional — unless ``roll_to_workday`` moves a result that
+        falls on a rest day to the next working day, which does depend on it."""
+        day = start + dt.timedelta(days=n)
+        if not roll_to_workday:
+            return WorkingDate(day, False)
+        final = self.workday_on_or_after(day)
+        return WorkingDate(final, self.any_provisional(day, final))
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
-        """Working days after ``start`` up to and including ``end`` (negative when end < start)."""
+        """Working days after ``start`` up to and including ``end``; ``-working_days_between(end, start)``
+        when ``end < start``. Inverse of ``add_working_days`` for n >= 0."""
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        day = start
-        while day < end:
-            day += dt.timedelta(days=1)
-            if self.is_workday(day):
-                count += 1
-        return count
+        weekdays = _weekdays_through(end.toordinal()) - _weekdays_through(start.toordinal())
+        low = bisect.bisect_right(self._dates, start)
+        high = bisect.bisect_right(self._dates, end)
+        return weekdays + self._prefix[high] - self._prefix[low]
 
 
-def add_days(calendar: WorkCalendar, start: dt.date, n: int, count: DayCount) -> WorkingDate:
-    """Rules say whether they count working or natural days; the policy names which."""
+def add_days(
+    calendar: WorkCalendar, start: dt.date, n: int, count: DayCount, *, roll_to_workday: bool = False
+) -> WorkingDate:
+    """Add ``n`` working or natural days, as the rule's policy names. ``roll_to_workday`` applies to
+    natural days only (a natural-day deadline that falls on a rest day moves to the next working day)."""
     if count is DayCount.NATURAL:
-        end = start + dt.timedelta(days=n)
-        return WorkingDate(end, calendar.is_provisional(end))
+        return calendar.add_natural_days(start, n, roll_to_workday=roll_to_workday)
     return calendar.add_working_days(start, n)
 
 
+def add_natural_days(start: dt.date, n: int) -> dt.date:
+    """``start + n`` calendar days: for rules that count natural days (自然日)."""
+    return start + dt.timedelta(days=n)
+
+
 def from_chinese_calendar(years: Iterable[int]) -> tuple[dict[dt.date, DayInfo], frozenset[int]]:
-    """Read the chinese-calendar package: only days that differ from Mon–Fri are returned, with the
-    holiday's Chinese name. Years the package does not cover are left out of the loaded set."""
+    """Read the chinese-calendar package.
+
+    Returns ``(days, loaded)``: ``days`` holds only the days that differ from Monday–Friday (holidays on
+    weekdays with their Chinese name, make-up working days on weekends as 调休上班); ``loaded`` the years
+    the package covers. A year it does not cover (it raises NotImplementedError, e.g. 2027 in v1.11.0)
+    is left out of both — the caller must not treat it as loaded.
+    """
     import chinese_calendar  # type: ignore[import-untyped]
 
     days: dict[dt.date, DayInfo] = {}
     loaded: set[int] = set()
-    for year in years:
+    for year in sorted(set(years)):
         try:
             chinese_calendar.is_workday(dt.date(year, 1, 1))
             chinese_calendar.is_workday(dt.date(year, 12, 31))
@@ -118,16 +207,19 @@ def from_chinese_calendar(years: Iterable[int]) -> tuple[dict[dt.date, DayInfo],
         loaded.add(year)
         day = dt.date(year, 1, 1)
         while day.year == year:
-            workday = chinese_calendar.is_workday(day)
+            workday = bool(chinese_calendar.is_workday(day))
             if workday != (day.weekday() < 5):
                 if workday:
-                    name = "调休上班"
+                    name = MAKE_UP_WORKDAY
                 else:
                     _, holiday = chinese_calendar.get_holiday_detail(day)
                     name = _HOLIDAY_NAMES.get(str(holiday), str(holiday or "休息日"))
                 days[day] = DayInfo(workday, name)
-            day += dt.timedelta(days=1)
+            day += _ONE_DAY
     return days, frozenset(loaded)
+
+
+# --- year files ---------------------------------------------------------------------------------------
 
 
 class CalendarFileError(ValueError):
@@ -139,6 +231,7 @@ class CalendarFileError(ValueError):
         self.filename = filename
         self.line = line
         self.field_name = field_name
+        self.message = message
 
 
 def _line_of(text: str, key: str, occurrence: int = 0) -> int | None:
@@ -161,7 +254,7 @@ def _field_line(text: str, block: int, field_name: str) -> int | None:
     lines = text.splitlines()
     for number in range(header + 1, len(lines) + 1):
         stripped = lines[number - 1].strip()
-        if stripped.startswith("[["):
+        if stripped.startswith("["):
             break
         if re.match(rf"{re.escape(field_name)}\s*=", stripped):
             return number
@@ -169,58 +262,78 @@ def _field_line(text: str, block: int, field_name: str) -> int | None:
 
 
 def parse_calendar_file(text: str, filename: str) -> tuple[int, dict[dt.date, DayInfo]]:
-    """Parse a year file::
+    """Parse a year file (the State Council's arrangement typed in by the office)::
 
         year = 2027
         [[day]]
         date = 2027-01-01
         workday = false
         name = "元旦"
+
+    List only the days that differ from Monday–Friday (holidays on weekdays, make-up working days on
+    weekends); ``name`` is optional. Errors raise ``CalendarFileError`` naming the file, line and field.
     """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise CalendarFileError(filename, int(match.group(1)) if match else None, "toml", str(exc)) from exc
+        raise CalendarFileError(
+            filename, int(match.group(1)) if match else None, "toml", f"文件格式错误 invalid TOML: {exc}"
+        ) from exc
     unknown = set(data) - {"year", "day"}
     if unknown:
         key = sorted(unknown)[0]
         raise CalendarFileError(filename, _line_of(text, key, 0), key, "未知字段 unknown key")
     year = data.get("year")
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise CalendarFileError(filename, _line_of(text, "year", 0), "year", "须为 2000–2100 的整数年份")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise CalendarFileError(
+            filename, _line_of(text, "year", 0), "year", "须为 2000–2100 的整数年份 expected a year 2000..2100"
+        )
+    entries = data.get("day", [])
+    if not isinstance(entries, list):
+        raise CalendarFileError(filename, _line_of(text, "day", 0), "day", "须写作 [[day]] 表 expected [[day]] tables")
     days: dict[dt.date, DayInfo] = {}
-    for index, entry in enumerate(data.get("day", [])):
+    for index, entry in enumerate(entries):
         line = _line_of(text, "day", index)
         if not isinstance(entry, dict):
-            raise CalendarFileError(filename, line, "day", "须为表 [[day]]")
+            raise CalendarFileError(filename, line, "day", "须写作 [[day]] 表 expected a [[day]] table")
         extra = set(entry) - {"date", "workday", "name"}
         if extra:
             key = sorted(extra)[0]
             raise CalendarFileError(filename, _field_line(text, index, key), f"day.{key}", "未知字段 unknown key")
         date = entry.get("date")
         date_line = _field_line(text, index, "date")
+        if isinstance(date, str):
+            try:
+                date = dt.date.fromisoformat(date)
+            except ValueError:
+                date = None
         if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
-            raise CalendarFileError(filename, date_line, "day.date", "须为日期，如 2027-01-01")
+            raise CalendarFileError(filename, date_line, "day.date", "须为日期，如 2027-01-01 expected a date")
         if date.year != year:
-            raise CalendarFileError(filename, date_line, "day.date", f"{date} 不在 {year} 年")
+            raise CalendarFileError(filename, date_line, "day.date", f"{date} 不在 {year} 年 not in year {year}")
         workday = entry.get("workday")
         if not isinstance(workday, bool):
-            raise CalendarFileError(filename, _field_line(text, index, "workday"), "day.workday", "须为 true 或 false")
+            raise CalendarFileError(
+                filename, _field_line(text, index, "workday"), "day.workday", "须为 true 或 false expected a boolean"
+            )
         name = entry.get("name", "")
-        if not isinstance(name, str):
-            raise CalendarFileError(filename, _field_line(text, index, "name"), "day.name", "须为字符串")
+        if not isinstance(name, str) or len(name) > 40:
+            raise CalendarFileError(
+                filename, _field_line(text, index, "name"), "day.name",
+                "须为不超过 40 字的字符串 expected a string of at most 40 characters",
+            )
         if date in days:
-            raise CalendarFileError(filename, date_line, "day.date", f"{date} 重复")
-        days[date] = DayInfo(workday, name)
+            raise CalendarFileError(filename, date_line, "day.date", f"{date} 重复 duplicate date")
+        days[date] = DayInfo(workday, name or (MAKE_UP_WORKDAY if workday and date.weekday() >= 5 else ""))
     return year, days
 
 
 def missing_next_year_warning(today: dt.date, loaded_years: Iterable[int]) -> str | None:
-    """SPEC §8: from November on, warn the office that next year's arrangement is not loaded."""
+    """SPEC §8: from November 1 on, warn the office that next year's arrangement is not loaded."""
     if today.month >= 11 and (today.year + 1) not in set(loaded_years):
         return (
             f"{today.year + 1} 年节假日安排尚未载入：落在该年的时限按周一至周五暂算并标注“待确认”。"
-            "请在国务院办公厅公布后载入。"
+            "请在国务院办公厅公布后载入（SPEC §8）。"
         )
     return None

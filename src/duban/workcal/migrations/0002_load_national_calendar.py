@@ -19,11 +19,14 @@ def load(apps, schema_editor):  # type: ignore[no-untyped-def]
     for year in sorted(loaded):
         if CalendarYear.objects.filter(jurisdiction=None, year=year).exists():
             continue
-        CalendarDay.objects.bulk_create(
-            CalendarDay(date=d, is_workday=i.is_workday, name=i.name) for d, i in days.items() if d.year == year
-        )
+        rows = [CalendarDay(date=d, is_workday=i.is_workday, name=i.name) for d, i in days.items() if d.year == year]
+        CalendarDay.objects.bulk_create(rows)
         CalendarYear.objects.create(year=year, source="package", loaded_at=now)
-        CalendarChange.objects.create(year=year, action="load_package", after={"migration": True}, at=now)
+        CalendarChange.objects.create(
+            year=year, action="load_package", before={"loaded": False, "days": 0},
+            after={"source": "package", "days": len(rows), "migration": True},
+            reason=f"安装时载入 {year} 年节假日安排", at=now,
+        )
 
 
 class Migration(migrations.Migration):
