@@ -21,6 +21,20 @@ def test_database_url_with_unix_socket_and_tcp() -> None:
         database_from_url("mysql://x@y/z")
 
 
+def test_database_url_as_scripts_test_builds_it() -> None:
+    """scripts/test points the suite at its throw-away server this way (socket only, no TCP, trust auth)."""
+    db = database_from_url("postgresql://postgres@/duban?host=/tmp/duban-pg.Ab12Cd")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["PASSWORD"]) == ("/tmp/duban-pg.Ab12Cd", "", "")
+    assert database_from_url("postgresql://app@db.internal/")["NAME"] == "duban"  # default name
+
+
+@pytest.mark.parametrize("url", ["sqlite:///var/duban.sqlite3", "mysql://u@h/db", "duban", "/tmp/pg", "http://h/db"])
+def test_database_url_rejects_anything_but_postgresql(url: str) -> None:
+    with pytest.raises(ValueError, match="DUBAN_DATABASE_URL"):
+        database_from_url(url)
+
+
 def test_production_settings_pass_check_deploy(tmp_path: object) -> None:
     env = {**os.environ, "DUBAN_PRODUCTION": "1", "DUBAN_SECRET_KEY": secrets.token_urlsafe(50),
            "DUBAN_ALLOWED_HOSTS": "duban.example.gov.cn", "DUBAN_DATA_DIR": str(tmp_path),

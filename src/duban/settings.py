@@ -7,6 +7,8 @@ variables, so the same package runs everywhere:
   unix socket). Unset → SQLite (WAL) in ``DUBAN_DATA_DIR``.
 - ``DUBAN_DATA_DIR``: where SQLite, uploads and backups live (default ``./var``).
 - ``DUBAN_DEBUG``, ``DUBAN_SECRET_KEY``, ``DUBAN_ALLOWED_HOSTS`` (comma separated).
+- ``DUBAN_PRODUCTION=1``: secure cookies, HSTS, HTTPS redirect (``DUBAN_SSL_REDIRECT=0`` to leave that
+  to the reverse proxy); ``manage.py check --deploy`` then reports nothing (tests/test_settings.py).
 """
 
 from __future__ import annotations
@@ -133,10 +135,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-# Static files are served by WhiteNoise from STATIC_ROOT (filled by collectstatic in `duban serve`);
-# the vendor assets (ECharts, Leaflet) come from npm at setup into src/duban/static/vendor/.
+# Static files are served by WhiteNoise. `duban serve` collects them into STATIC_ROOT with gzip copies and
+# serves those; everywhere else (tests, runserver) the finders serve them in place. The vendor assets
+# (ECharts, Leaflet) come from npm at setup into src/duban/static/vendor/ (see scripts/lib.sh).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 

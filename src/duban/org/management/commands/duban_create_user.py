@@ -1,4 +1,5 @@
-"""``duban create-user USERNAME --name 姓名 --unit CODE --role office_staff [--role …]``."""
+"""``duban create-user USERNAME --name 姓名 --unit CODE --role office_staff [--role …]
+[--password …|--password-stdin] [--cleared] [--jurisdiction CODE] [--superuser]``."""
 
 from __future__ import annotations
 
@@ -11,58 +12,69 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from duban.core.lifecycle import Role
+from duban.org.management.importcommand import resolve_jurisdiction
 from duban.org.models import ROLE_LABELS, Jurisdiction, RoleGrant, Unit, User
+
+ROLE_BY_NAME: dict[str, Role] = {r.value: r for r in Role} | {label: r for r, label in ROLE_LABELS.items()}
+
+
+def parse_role(value: str) -> Role:
+    role = ROLE_BY_NAME.get(value.strip())
+    if role is None:
+        choices = "、".join(f"{r.value}（{label}）" for r, label in ROLE_LABELS.items())
+        raise CommandError(f"未知角色：{value}。可用：{choices}")
+    return role
 
 
 class Command(BaseCommand):
-    help = "创建人员账号并授予角色。"
+    help = "创建人员账号并授予角色（角色可重复 --role，用英文代码或中文名称）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", required=True, help="姓名")
         parser.add_argument("--unit", help="所在单位代码")
-        parser.add_argument("--jurisdiction", help="辖区代码（只有一个辖区时可省略）")
-        parser.add_argument("--role", action="append", default=[],
+        parser.add_argument("--jurisdiction", help="辖区代码（只有一个辖区，或单位代码唯一时可省略）")
+        parser.add_argument("--role", action="append", default=[], metavar="ROLE",
                             help="角色，可重复：" + "、".join(f"{r.value}={label}" for r, label in ROLE_LABELS.items()))
-        parser.add_argument("--title", default="")
-        parser.add_argument("--phone", default="")
+        parser.add_argument("--title", default="", help="职务")
+        parser.add_argument("--phone", default="", help="电话")
         parser.add_argument("--cleared", action="store_true", help="可查阅涉密事项（S1-九(五)）")
-        parser.add_argument("--superuser", action="store_true", help="可进入管理后台")
+        parser.add_argument("--superuser", action="store_true", help="可进入管理后台并管理一切（系统管理员）")
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--password")
-        group.add_argument("--password-stdin", action="store_true")
+        group.add_argument("--password", help="密码（会留在命令历史中；脚本里宜用 --password-stdin）")
+        group.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+
+    def _jurisdiction(self, code: str | None, unit_code: str | None) -> Jurisdiction:
+        if not code and unit_code and Jurisdiction.objects.count() > 1:
+            matches = list(Unit.objects.filter(code=unit_code).select_related("jurisdiction")[:2])
+            if len(matches) == 1:
+                return matches[0].jurisdiction
+        return resolve_jurisdiction(code)
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        jurisdictions = Jurisdiction.objects.all()
-        if options["jurisdiction"]:
-            jurisdiction = jurisdictions.filter(code=options["jurisdiction"]).first()
-            if jurisdiction is None:
-                raise CommandError(f"未知辖区代码：{options['jurisdiction']}")
-        elif jurisdictions.count() == 1:
-            jurisdiction = jurisdictions.get()
-        else:
-            raise CommandError("请用 --jurisdiction 指定辖区代码（现有：" +
-                               "、".join(jurisdictions.values_list("code", flat=True)) + "）")
+        username = options["username"].strip()
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            raise CommandError(f"用户名无效：{username}（只能包含字母、数字和 @ . + - _）") from None
+        if User.objects.filter(username=username).exists():
+            raise CommandError(f"用户名已存在：{username}（修改请用管理后台或 duban import-people）")
+        jurisdiction = self._jurisdiction(options["jurisdiction"], options["unit"])
         unit = None
         if options["unit"]:
             unit = Unit.objects.filter(jurisdiction=jurisdiction, code=options["unit"]).first()
             if unit is None:
-                raise CommandError(f"未知单位代码：{options['unit']}")
-        roles = []
-        for value in options["role"]:
-            try:
-                roles.append(Role(value))
-            except ValueError:
-                raise CommandError(f"未知角色：{value}（可用：{'、'.join(r.value for r in Role)}）") from None
-        if User.objects.filter(username=options["username"]).exists():
-            raise CommandError(f"用户名已存在：{options['username']}")
+                raise CommandError(f"未知单位代码：{options['unit']}（辖区 {jurisdiction.code}）")
+        roles = list(dict.fromkeys(parse_role(value) for value in options["role"]))
         password = options["password"]
         if options["password_stdin"]:
             password = sys.stdin.readline().rstrip("\n")
+            if not password:
+                raise CommandError("标准输入中没有读到密码。")
         elif password is None and sys.stdin.isatty():
-            password = getpass.getpass("密码：")
-        user = User(username=options["username"], full_name=options["name"], jurisdiction=jurisdiction, unit=unit,
+            password = getpass.getpass("密码（直接回车则暂不设置）：")
+        user = User(username=username, full_name=options["name"].strip(), jurisdiction=jurisdiction, unit=unit,
                     title=options["title"], phone=options["phone"], cleared_confidential=options["cleared"],
                     is_staff=options["superuser"], is_superuser=options["superuser"])
         if password:
@@ -74,7 +86,11 @@ class Command(BaseCommand):
         else:
             user.set_unusable_password()
         user.save()
-        for role in roles:
-            RoleGrant.objects.create(jurisdiction=jurisdiction, user=user, role=role)
+        RoleGrant.objects.bulk_create([RoleGrant(jurisdiction=jurisdiction, user=user, role=r.value) for r in roles])
         labels = "、".join(ROLE_LABELS[r] for r in roles) or "无角色"
-        self.stdout.write(f"已创建 {user.username}（{user.full_name}，{unit or '无单位'}，{labels}）")
+        extras = [s for s, on in (("可查阅涉密事项", options["cleared"]), ("系统管理员", options["superuser"])) if on]
+        self.stdout.write(self.style.SUCCESS(
+            f"已创建 {user.username}（{user.full_name}，{jurisdiction.name}，{unit or '无单位'}，{labels}"
+            + "".join(f"，{e}" for e in extras) + "）"))
+        if not password:
+            self.stdout.write(f"未设置密码，暂不能登录：可运行 duban changepassword {user.username} 设置。")
