@@ -57,7 +57,8 @@ ensure_venv() {
 ensure_assets() {
   local stamp="$ROOT/node_modules/.duban-vendor-$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)"
   if [ -f "$stamp" ] && [ -f "$VENDOR/echarts/echarts.min.js" ] && [ -f "$VENDOR/leaflet/leaflet.js" ] \
-     && [ -f "$VENDOR/leaflet/leaflet.css" ] && [ -f "$VENDOR/leaflet/images/marker-icon.png" ]; then
+     && [ -f "$VENDOR/leaflet/leaflet.css" ] && [ -f "$VENDOR/leaflet/images/marker-icon.png" ] \
+     && [ -f "$VENDOR/leaflet-geoman/leaflet-geoman.js" ]; then
     return 0
   fi
   command -v npm >/dev/null || ensure_apt npm || return 1
@@ -68,6 +69,10 @@ ensure_assets() {
   cp "$ROOT/node_modules/echarts/dist/echarts.min.js" "$ROOT/node_modules/echarts/LICENSE" "$VENDOR/echarts/" || return 1
   cp -r "$ROOT/node_modules/leaflet/dist/." "$VENDOR/leaflet/" || return 1
   cp "$ROOT/node_modules/leaflet/LICENSE" "$VENDOR/leaflet/" || return 1
+  rm -rf "$VENDOR/leaflet-geoman" && mkdir -p "$VENDOR/leaflet-geoman" || return 1  # grid drawing (S2a)
+  cp "$ROOT/node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js" \
+     "$ROOT/node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css" \
+     "$ROOT/node_modules/@geoman-io/leaflet-geoman-free/LICENSE" "$VENDOR/leaflet-geoman/" || return 1
   touch "$stamp"
 }
 

@@ -39,6 +39,12 @@ INSTALLED_APPS = [
     "duban.items",
     "duban.urging",
     "duban.notify",
+    "duban.inspections",
+    "duban.accountability",
+    "duban.documents",
+    "duban.scoring",
+    "duban.grid",
+    "duban.accounts",
     "duban.web",
 ]
 
@@ -48,9 +54,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "duban.accounts.middleware.RateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "duban.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -116,10 +124,32 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 
+# Password policy (等级保护 2.0 level 3 身份鉴别, issue #8): length, three of four character classes, not a
+# common password, no reuse of the last five; lockout and change-on-first-login in duban.accounts.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "duban.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "duban.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "duban.accounts.passwords.HistoryValidator", "OPTIONS": {"depth": 5}},
+]
+# LockoutBackend decides every password sign-in (it never falls through on a known user); ModelBackend stays
+# listed so sessions created for it (scripts, benchmarks) remain valid.
+AUTHENTICATION_BACKENDS = ["duban.accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+DUBAN_LOGIN_MAX_FAILURES = int(os.environ.get("DUBAN_LOGIN_MAX_FAILURES", 5))
+DUBAN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("DUBAN_LOGIN_LOCKOUT_SECONDS", 15 * 60))
+# Audit log retention: at least six months (183 days); `duban audit purge` refuses younger records.
+DUBAN_AUDIT_RETENTION_DAYS = int(os.environ.get("DUBAN_AUDIT_RETENTION_DAYS", 183))
+# Rate limits (duban.accounts.ratelimit, counted in the database so every server process shares them).
+DUBAN_RATE_LIMITS = [
+    {"prefix": "/login/", "methods": ["POST"], "limit": int(os.environ.get("DUBAN_LOGIN_RATE", 10)),
+     "window": 300, "by": "ip+username"},
+    {"prefix": "/login/", "methods": ["POST"], "limit": int(os.environ.get("DUBAN_LOGIN_IP_RATE", 100)),
+     "window": 300, "by": "ip"},
+    {"prefix": "/grid/public/", "limit": int(os.environ.get("DUBAN_PUBLIC_RATE", 120)), "window": 60},
+    {"prefix": "/open311/", "methods": ["POST"], "limit": int(os.environ.get("DUBAN_OPEN311_POST_RATE", 20)),
+     "window": 60},
+    {"prefix": "/open311/", "limit": int(os.environ.get("DUBAN_OPEN311_RATE", 300)), "window": 60},
 ]
 
 LOGIN_URL = "login"
@@ -162,6 +192,10 @@ DUBAN_URGING_POLICY = os.environ.get("DUBAN_URGING_POLICY", "urging_s0")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("DUBAN_SESSION_SECONDS", 8 * 3600))
+# Idle timeout (等级保护: 登录连接超时自动退出): no request for this long ends the session.
+DUBAN_SESSION_IDLE_SECONDS = int(os.environ.get("DUBAN_SESSION_IDLE_SECONDS", 30 * 60))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
 

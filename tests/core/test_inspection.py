@@ -95,3 +95,46 @@ def test_S3d_2_2_extension_at_most_60_days_with_a_timetable() -> None:
         check_extension(61, "时间表")
     with pytest.raises(TeamError):
         check_extension(30, "")
+
+
+def test_S3c_11_random_tie_break_is_uniform_without_workload_differences() -> None:
+    """Among equally loaded inspectors the draw itself is fair: every one about equally often."""
+    inspectors = [i for i in POOLS if i.pool is Pool.PART_TIME]
+    counts: Counter[int] = Counter()
+    for seed in range(3000):
+        for chosen in draw_team(request(part_time=1), inspectors, seed=seed)[Pool.PART_TIME]:
+            counts[chosen.id] += 1
+    expected = 3000 / len(inspectors)
+    chi2 = sum((counts[i.id] - expected) ** 2 / expected for i in inspectors)
+    assert chi2 < 20.5  # 5 degrees of freedom, p ≈ 0.001
+
+
+def test_S3c_11_inactive_inspectors_are_never_drawn() -> None:
+    gone = [Inspector(i.id, i.pool, i.unit_id, active=i.id != 20) for i in POOLS]
+    for seed in range(30):
+        assert all(m.id != 20 for m in draw_team(request(part_time=2), gone, seed=seed)[Pool.PART_TIME])
+
+
+def test_S4_plan_states_in_order() -> None:
+    from duban.core.inspection import PlanAction, PlanState, next_plan_state
+
+    state = PlanState.DRAFT
+    for action in (PlanAction.SUBMIT, PlanAction.DECLINE, PlanAction.SUBMIT, PlanAction.APPROVE, PlanAction.BRIEF,
+                   PlanAction.END, PlanAction.REPORT, PlanAction.RETURN_REPORT, PlanAction.REPORT,
+                   PlanAction.ACCEPT_REPORT):
+        state = next_plan_state(state, action)
+    assert state is PlanState.DONE
+    with pytest.raises(TeamError) as info:
+        next_plan_state(PlanState.DRAFT, PlanAction.BRIEF)
+    assert info.value.rule_id == "S3c-12"
+
+
+def test_S4_methods_come_from_the_seed_lists() -> None:
+    from duban.core.inspection import InspectionKind, check_methods
+
+    check_methods(InspectionKind.PATROL, ["听取汇报", "抽查暗访"])
+    with pytest.raises(TeamError):
+        check_methods(InspectionKind.PATROL, [])
+    with pytest.raises(TeamError):
+        check_methods(InspectionKind.INSPECTION, ["喝茶聊天"])
+    check_methods(InspectionKind.REVIEW, [])

@@ -19,6 +19,7 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from duban.accounts import audit
 from duban.core.lifecycle import LEVEL_LABELS, STATE_LABELS, TRANSITIONS
 from duban.items import services
 from duban.items.access import visible_items
@@ -45,6 +46,68 @@ RESULT: dict[int, Any] = {200: s.ActionResult, **ERRORS}
 _STATE_LABELS = {st.value: label for st, label in STATE_LABELS.items()}
 _LEVEL_LABELS = {lv.value: label for lv, label in LEVEL_LABELS.items()}
 _ACTION_LABELS = {a.value: t.label for a, t in TRANSITIONS.items()}
+
+
+# --- batch actions (registered first: /batch/{action} must win over /{item_id}/{action}) ----------
+
+
+class BatchIn(s.Schema):
+    """批量操作: the items, and the fields of the per-item action (those that do not apply are ignored)."""
+
+    items: list[int] = s.Field(description="事项 id 列表（一次最多 5000 个）")
+    dry_run: bool = s.Field(False, description="只检查、不执行：返回将处理和将拒绝的事项")
+    expected_versions: dict[int, int] = s.Field(default_factory=dict, description="事项 id → 版本（可选）")
+    opinion: str = ""
+    lead_unit: int | None = None
+    lead_part: str = ""
+    co_units: list[s.CoUnitIn] = s.Field(default_factory=list)
+    deadline: s.dt.date | None = None
+    deadline_working_days: int | None = s.Field(None, ge=1, le=500)
+    channel: str = "platform"
+    requirements: str | None = None
+    responsible_leader: str = ""
+    responsible_section: str = ""
+    responsible_person: str = ""
+    responsible_phone: str = ""
+    work_plan: str = ""
+    text: str = ""
+    follow_up: str = "none"
+    custodian: int | None = None
+
+
+class RefusalOut(s.Schema):
+    item_id: int | None
+    code: str = s.Field(description="编号（仅对有权查看的事项）")
+    title: str
+    reason: str = s.Field(description="中文原因，与逐项操作的提示相同")
+    status: int = s.Field(description="逐项操作时的状态码：403 / 404 / 409 / 422")
+
+
+class BatchOut(s.Schema):
+    action: str
+    dry_run: bool
+    done: list[int] = s.Field(description="已处理（dry_run 时为将处理）的事项 id")
+    refused: list[RefusalOut]
+
+
+@router.post("/batch/{action}", response={200: BatchOut, **ERRORS},
+             summary="批量操作：approve / assign / receive / report_progress / report_completion / office_accept / "
+                     "leader_pass / archive")
+def batch_action(request: HttpRequest, action: str, payload: BatchIn) -> dict[str, Any]:
+    """Each item is checked exactly as by its per-item route; the valid ones are processed, the others
+    are listed in ``refused`` with the reason (an item is never half-written). 422 when the request
+    itself is invalid (unknown action, no items, unknown unit or custodian)."""
+    from duban.items import batch
+
+    params = payload.dict()
+    params["co_units"] = [c.dict() for c in payload.co_units]
+    result = batch.run_named(action, actor=_user(request), items=payload.items, params=params,
+                             dry_run=payload.dry_run, expected_versions=payload.expected_versions or None)
+    return {
+        "action": result.action, "dry_run": result.dry_run, "done": result.done,
+        "refused": [{"item_id": r.item_id, "code": r.code, "title": r.title, "reason": r.reason,
+                     "status": r.status} for r in result.refused],
+    }
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -161,6 +224,7 @@ def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
     item = item_detail(_user(request), item_id)
     if item is None:
         raise ItemNotFound(NOT_FOUND)
+    audit.log_item_read(request, item)  # issue #8 §2: every read of a confidential item is audited
     prefetch_related_objects(
         [item], "registered_by", "custodian", "assignments__objections__filed_by",
         "extension_requests__requested_by", "attachments__uploaded_by",

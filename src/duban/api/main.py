@@ -86,10 +86,18 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")(serve_asset)
 
+from duban.accountability import api as _accountability  # noqa: E402
 from duban.api import items as _items  # noqa: E402  (routers register themselves on import)
 from duban.api import org as _org  # noqa: E402
 from duban.api import urging as _urging  # noqa: E402
+from duban.documents import api as _documents  # noqa: E402
+from duban.inspections import api as _inspections  # noqa: E402
+from duban.scoring import api as _scoring  # noqa: E402
 
 api.add_router("/items", _items.router)
 api.add_router("/tickets", _urging.router)
+api.add_router("/scoring", _scoring.router)
+api.add_router("/inspections", _inspections.router)
+api.add_router("/accountability", _accountability.router)
+api.add_router("/documents", _documents.router)
 api.add_router("/", _org.router)

@@ -145,3 +145,106 @@ def fairness(counts: Mapping[int, int]) -> float:
     """max/min selections over inspectors — 1.0 is perfectly even (used by the fairness test)."""
     values = list(counts.values())
     return max(values) / max(min(values), 1)
+
+
+# --- the inspection plan and its report (S4-二(一), S3c-10..15) ------------------------------------
+
+
+class InspectionKind(StrEnum):
+    PATROL = "patrol"  # 巡查 S4-二(一)1
+    INSPECTION = "inspection"  # 督查 S4-二(一)2
+    REVIEW = "review"  # 考察 S4-二(一)3
+
+
+KIND_LABELS: dict[InspectionKind, str] = {
+    InspectionKind.PATROL: "巡查", InspectionKind.INSPECTION: "督查", InspectionKind.REVIEW: "考察",
+}
+KIND_RULES: dict[InspectionKind, str] = {
+    InspectionKind.PATROL: "S4-二(一)1", InspectionKind.INSPECTION: "S4-二(一)2", InspectionKind.REVIEW: "S4-二(一)3",
+}
+
+# S4-二(一)1 巡查方式 and S4-二(一)2 督查形式, as listed in the seed.
+PATROL_METHODS = (
+    "听取汇报", "查看资料", "问卷调查", "座谈交流", "跟踪审计", "第三方评估", "个别访谈", "抽查暗访", "现场查看",
+)
+INSPECTION_FORMS = ("现场督办", "跟踪督查", "调研督查", "专项督查", "回访复核")
+
+
+def check_methods(kind: InspectionKind, methods: Sequence[str]) -> None:
+    allowed = PATROL_METHODS + INSPECTION_FORMS
+    if kind is not InspectionKind.REVIEW and not methods:
+        raise TeamError("请至少选择一种巡查方式或督查形式", KIND_RULES[kind])
+    for m in methods:
+        if m not in allowed:
+            raise TeamError(f"「{m}」不是规定的巡查方式或督查形式", KIND_RULES[kind])
+
+
+class PlanState(StrEnum):
+    DRAFT = "draft"  # 方案拟定中（可申请抽调督查人员）
+    PLAN_PENDING = "plan_pending"  # 方案待领导审定
+    APPROVED = "approved"  # 方案已审定：通知、征求同意、培训
+    UNDER_WAY = "under_way"  # 督查实施中
+    REPORTING = "reporting"  # 已结束，待报送督查报告
+    REPORT_SUBMITTED = "report_submitted"  # 报告待督查室审核
+    DONE = "done"  # 报告已采用
+
+
+PLAN_STATE_LABELS: dict[PlanState, str] = {
+    PlanState.DRAFT: "方案拟定",
+    PlanState.PLAN_PENDING: "方案待审定",
+    PlanState.APPROVED: "已审定，待培训部署",
+    PlanState.UNDER_WAY: "实施中",
+    PlanState.REPORTING: "待报送报告",
+    PlanState.REPORT_SUBMITTED: "报告待审核",
+    PlanState.DONE: "已完成",
+}
+
+
+class PlanAction(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    DECLINE = "decline"
+    BRIEF = "brief"
+    END = "end"
+    REPORT = "report"
+    ACCEPT_REPORT = "accept_report"
+    RETURN_REPORT = "return_report"
+
+
+@dataclass(frozen=True)
+class PlanTransition:
+    sources: frozenset[PlanState]
+    target: PlanState
+    rule_id: str
+    label: str
+
+
+PLAN_TRANSITIONS: dict[PlanAction, PlanTransition] = {
+    PlanAction.SUBMIT: PlanTransition(frozenset({PlanState.DRAFT}), PlanState.PLAN_PENDING, "S3c-11", "报领导审定方案"),
+    PlanAction.APPROVE: PlanTransition(frozenset({PlanState.PLAN_PENDING}), PlanState.APPROVED, "S3c-11",
+                                       "审定督查方案"),
+    PlanAction.DECLINE: PlanTransition(frozenset({PlanState.PLAN_PENDING}), PlanState.DRAFT, "S3c-11", "退回方案"),
+    PlanAction.BRIEF: PlanTransition(frozenset({PlanState.APPROVED}), PlanState.UNDER_WAY, "S3c-12",
+                                     "告知任务并培训，开始实施"),
+    PlanAction.END: PlanTransition(frozenset({PlanState.UNDER_WAY}), PlanState.REPORTING, "S3c-14", "结束现场督查"),
+    PlanAction.REPORT: PlanTransition(frozenset({PlanState.REPORTING}), PlanState.REPORT_SUBMITTED, "S3c-14",
+                                      "报送督查报告"),
+    PlanAction.ACCEPT_REPORT: PlanTransition(frozenset({PlanState.REPORT_SUBMITTED}), PlanState.DONE, "S3c-15",
+                                             "采用督查报告"),
+    PlanAction.RETURN_REPORT: PlanTransition(frozenset({PlanState.REPORT_SUBMITTED}), PlanState.REPORTING, "S3c-14",
+                                             "要求补充督查或重新报送"),
+}
+
+
+def next_plan_state(state: PlanState, action: PlanAction) -> PlanState:
+    t = PLAN_TRANSITIONS[action]
+    if state not in t.sources:
+        raise TeamError(f"当前为「{PLAN_STATE_LABELS[state]}」，不能「{t.label}」", t.rule_id)
+    return t.target
+
+
+def check_report(text: str) -> None:
+    """S3c-14: a written report; the problem list and the typical-cases list are attached from the
+    findings the team recorded (both may be empty, which the report then states)."""
+    if not text.strip():
+        raise TeamError("请填写督查报告正文", "S3c-14")

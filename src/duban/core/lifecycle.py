@@ -47,6 +47,8 @@ class Role(StrEnum):
     DISCIPLINE = "discipline"  # 纪检
     ORGANISATION = "organisation"  # 组织部
     SYSADMIN = "sysadmin"  # 系统管理员: manages the organisation, reads no business content
+    SECURITY_ADMIN = "security_admin"  # 安全管理员: accounts' security, lockouts, clearances (三员分立)
+    AUDIT_ADMIN = "audit_admin"  # 审计管理员: reads the audit log only (三员分立)
 
 
 OFFICE_ROLES = frozenset({Role.OFFICE_STAFF, Role.OFFICE_HEAD})
@@ -55,6 +57,8 @@ UNIT_ROLES = frozenset(
     {Role.UNIT_HEAD, Role.UNIT_LIAISON, Role.RESPONSIBLE_LEADER, Role.RESPONSIBLE_PERSON}
 )
 OVERSIGHT_ROLES = frozenset({Role.ASSESSMENT, Role.DISCIPLINE, Role.ORGANISATION})
+# 三员分立 (等级保护 2.0 level 3): the three administrators are separate people; none reads business content.
+SEPARATED_ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 class Action(StrEnum):

@@ -552,4 +552,8 @@ def build(seed: int = 2026) -> Demo:
     demo = builder.organisation()
     builder.items(demo)
     builder.sweeps(demo)
+    __import__("duban.inspections.demo", fromlist=["build"]).build(demo)  # 三查三单, 一网三库, S3a cases
+    __import__("duban.grid.demo", fromlist=["build"]).build(demo, seed)  # community grids (S2a)
+    __import__("duban.scoring.demo", fromlist=["build"]).build(demo)
+    __import__("duban.accounts.demo", fromlist=["build"]).build(demo)
     return demo

@@ -14,6 +14,7 @@ from duban.core.lifecycle import (
     LEADER_ROLES,
     OFFICE_ROLES,
     OVERSIGHT_ROLES,
+    SEPARATED_ADMIN_ROLES,
     UNIT_ROLES,
     Actor,
     ItemState,
@@ -31,6 +32,8 @@ def visible_items(user: User) -> QuerySet[Item]:
         return Item.objects.none()
     qs = Item.objects.filter(jurisdiction_id=user.jurisdiction_id)
     roles = user.role_set()
+    if roles & SEPARATED_ADMIN_ROLES:
+        return Item.objects.none()  # 三员分立: administrators read no business content (issue #8)
     if not roles & (OFFICE_ROLES | {Role.GOV_HEAD}):
         scope = Q(pk__in=[])
         if Role.DEPUTY_HEAD in roles:
@@ -57,6 +60,8 @@ def can_see(user: User, item: Item) -> bool:
         return False
     if item.confidential and not user.cleared_confidential:
         return False
+    if user.role_set() & SEPARATED_ADMIN_ROLES:
+        return False  # 三员分立 (issue #8)
     if user.role_set() & (OFFICE_ROLES | {Role.GOV_HEAD}):
         return True  # the same answer visible_items gives, without a query
     return visible_items(user).filter(pk=item.pk).exists()
@@ -84,7 +89,7 @@ def own_assignment(user: User, item: Item) -> Assignment | None:
 
 def acts_as(user: User, item: Item, actor: Actor) -> bool:
     """Does ``user`` stand in the ``actor`` relation to ``item``? (Same jurisdiction is checked first.)"""
-    if user.jurisdiction_id != item.jurisdiction_id:
+    if user.jurisdiction_id != item.jurisdiction_id or user.role_set() & SEPARATED_ADMIN_ROLES:
         return False
     if actor is Actor.OFFICE:
         return is_office(user)

@@ -9,6 +9,7 @@ due date is on time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.utils import timezone
 
@@ -18,6 +19,10 @@ from duban.core.lifecycle import ItemState
 from duban.workcal.service import current_calendar
 
 from .models import Assignment, Item
+
+# Within one action the item's assignments are often already in memory (locked, prefetched, just
+# written): passing them in saves the query. ``None`` means "read them from the database".
+Assignments = Iterable[Assignment] | None
 
 
 def cadence_policy() -> CadencePolicy:
@@ -44,13 +49,13 @@ def receipt_due_on(item: Item) -> dt.date | None:
     return receipt_due(cadence_policy(), timezone.localdate(item.assigned_at), calendar)
 
 
-def compute_next_due(item: Item) -> dt.date | None:
+def compute_next_due(item: Item, assignments: Assignments = None) -> dt.date | None:
     state = item.state_enum
     if state not in (ItemState.ASSIGNED, ItemState.IN_PROGRESS):
         return None
     calendar = current_calendar(item.jurisdiction_id)
     candidates: list[dt.date] = []
-    assignments = list(Assignment.objects.filter(item=item))
+    assignments = list(Assignment.objects.filter(item=item) if assignments is None else assignments)
     if any(a.state == Assignment.State.ASSIGNED for a in assignments):
         receipt = receipt_due_on(item)
         if receipt is not None:
@@ -87,9 +92,9 @@ def reminder_day(item: Item, due_day: dt.date) -> dt.date | None:
     return day
 
 
-def next_check(item: Item, today: dt.date) -> dt.datetime | None:
+def next_check(item: Item, today: dt.date, assignments: Assignments = None) -> dt.datetime | None:
     """When the sweep should next look at the item: the reminder day, else the moment it becomes late."""
-    due_day = compute_next_due(item)
+    due_day = compute_next_due(item, assignments)
     if due_day is None:
         return None
     remind_on = reminder_day(item, due_day)
@@ -98,7 +103,7 @@ def next_check(item: Item, today: dt.date) -> dt.datetime | None:
     return end_of(due_day)
 
 
-def refresh_next_due(item: Item, now: dt.datetime) -> None:
-    moment = next_check(item, timezone.localdate(now))
+def refresh_next_due(item: Item, now: dt.datetime, assignments: Assignments = None) -> None:
+    moment = next_check(item, timezone.localdate(now), assignments)
     Item.objects.filter(pk=item.pk).update(next_due_at=moment)
     item.next_due_at = moment

@@ -1,35 +1,63 @@
 """Excel export of the item list (导出Excel): the filtered rows the user may see, as an .xlsx ledger.
 
-Written with openpyxl's write-only mode so a large export streams row by row. Text that a spreadsheet
-would read as a formula (``= + - @``, and tab/CR) is prefixed with ``'`` (CSV/formula injection).
+The layout (merged title, 责任分工 over 牵头单位 | 配合单位, 序号, frozen and printed header, landscape
+A4, formula escaping) and the constant-memory streaming come from ``duban.documents.ledger``; this
+module only says which columns an item ledger has and how an item becomes a row. The same columns
+are what ``duban.documents.importing`` reads back, so an exported ledger can be imported again.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
-from typing import Any
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from django.db.models import QuerySet
+from django.utils.translation import get_language
 
-from .models import Item
+from duban.documents.ledger import LedgerColumn, escape_cell, write_ledger
 
-HEADERS = ["序号", "编号", "事项名称", "来源", "等级", "牵头单位", "配合单位", "办结时限", "状态", "退回次数"]
-WIDTHS = [6, 16, 44, 22, 10, 22, 30, 12, 12, 9]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from .models import Assignment, Item
+
+__all__ = ["HEADERS", "ITEM_COLUMNS", "escape_cell", "item_row", "items_workbook", "write_items"]
+
+ITEM_COLUMNS: list[LedgerColumn] = [
+    LedgerColumn("编号", width=16),
+    LedgerColumn("事项名称", width=36, wrap=True),
+    LedgerColumn("办理内容", width=44, wrap=True),
+    LedgerColumn("来源", width=20),
+    LedgerColumn("督查等级", width=10),
+    LedgerColumn("牵头单位", group="责任分工", width=20, wrap=True),
+    LedgerColumn("配合单位", group="责任分工", width=28, wrap=True),
+    LedgerColumn("办结时限", width=12),
+    LedgerColumn("状态", width=10),
+    LedgerColumn("退回次数", width=8),
+]
+# Kept for callers that read the header as plain titles (序号 first, as written).
+HEADERS = ["序号", *(c.title for c in ITEM_COLUMNS)]
 
 
-def escape_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in user text: ``=SUM(A1)`` → ``'=SUM(A1)``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+CHUNK = 2000
+_VALUES = ("pk", "code", "title", "content", "source", "level", "deadline", "state", "return_count")
 
 
-def _row(item: Item, number: int) -> list[Any]:
+def _labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Choice labels in the active language (``get_FOO_display`` per row costs more than writing it)."""
+    return _labels_for(get_language() or "")
+
+
+@lru_cache(maxsize=8)
+def _labels_for(language: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    def as_dict(field_name: str) -> dict[str, str]:
+        return {str(k): str(v) for k, v in Item._meta.get_field(field_name).flatchoices}
+
+    return as_dict("source"), as_dict("level"), as_dict("state")
+
+
+def item_row(item: Item) -> list[Any]:
+    """One item as ledger values (without 序号); assignments must be prefetched."""
+    sources, levels, states = _labels()
     lead = ""
     co: list[str] = []
     for a in item.assignments.all():
@@ -38,61 +66,64 @@ def _row(item: Item, number: int) -> list[Any]:
         else:
             co.append(a.unit.name)
     return [
-        number,
         item.code,
         item.title,
-        item.get_source_display(),
-        item.get_level_display(),
+        item.content,
+        sources.get(item.source, item.source),
+        levels.get(item.level, item.level),
         lead,
         "、".join(co),
         item.deadline,
-        item.get_state_display(),
+        states.get(item.state, item.state),
         item.return_count,
     ]
 
 
+def _rows(items: Iterable[Item]) -> Iterator[list[Any]]:
+    for item in items:
+        yield item_row(item)
+
+
+def _queryset_rows(qs: QuerySet[Item]) -> Iterator[list[Any]]:
+    """The rows of a queryset without model instances: item values in chunks of 2000, and the
+    chunk's assignments (unit names) in one query — same rows as :func:`item_row`, several times
+    faster on 100 000 items (bench/excel)."""
+    sources, levels, states = _labels()
+    values = qs.prefetch_related(None).select_related(None).values_list(*_VALUES).iterator(chunk_size=CHUNK)
+    chunk: list[tuple[Any, ...]] = []
+
+    def flush() -> Iterator[list[Any]]:
+        units: dict[int, tuple[list[str], list[str]]] = {pk: ([], []) for pk, *_ in chunk}
+        for item_id, role, name in (Assignment.objects.filter(item_id__in=list(units)).order_by("item_id", "id")
+                                    .values_list("item_id", "role", "unit__name")):
+            units[item_id][0 if role == Assignment.Role.LEAD else 1].append(name)
+        for pk, code, title, content, source, level, deadline, state, returns in chunk:
+            lead, co = units[pk]
+            yield [code, title, content, sources.get(source, source), levels.get(level, level),
+                   lead[0] if lead else "", "、".join(co), deadline, states.get(state, state), returns]
+
+    for row in values:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()
+
+
+def write_items(target: IO[bytes] | str, items: QuerySet[Item] | Iterable[Item], *, title: str,
+                subtitle: str = "", progress: Callable[[int], None] | None = None) -> int:
+    """Stream the item ledger to ``target``; returns the number of items written. A QuerySet is read
+    in chunks without model instances; any other iterable of items needs prefetched assignments."""
+    rows = _queryset_rows(items) if isinstance(items, QuerySet) else _rows(items)
+    return write_ledger(target, title=title, subtitle=subtitle, columns=ITEM_COLUMNS, rows=rows,
+                        progress=progress, sheet_name="督查事项")
+
+
 def items_workbook(items: Iterable[Item], *, title: str) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("督查事项")
-    for i, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A3"
-    last_col = get_column_letter(len(HEADERS))
-    ws.merged_cells.add(f"A1:{last_col}1")
-    ws.print_title_rows = "2:2"
-
-    title_cell = WriteOnlyCell(ws, value=escape_cell(str(title)))
-    title_cell.font = Font(name="宋体", size=14, bold=True)
-    title_cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 28
-    ws.append([title_cell])
-
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    header_fill = PatternFill("solid", fgColor="DCE6F1")
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.border = border
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        header.append(cell)
-    ws.append(header)
-
-    wrap = Alignment(vertical="top", wrap_text=True)
-    for number, item in enumerate(items, start=1):
-        cells = []
-        for col, value in enumerate(_row(item, number), start=1):
-            cell = WriteOnlyCell(ws, value=escape_cell(value))
-            cell.border = border
-            if col in (3, 7):
-                cell.alignment = wrap
-            if col == 8 and value is not None:
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        ws.append(cells)
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """The whole ledger as bytes (the list page's direct download). Rows are flushed to a temporary
+    file as they are written; only the finished, compressed file is held in memory."""
+    with tempfile.TemporaryFile() as fh:
+        write_items(fh, items, title=title)
+        fh.seek(0)
+        return fh.read()

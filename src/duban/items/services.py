@@ -12,19 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from duban.core.lifecycle import (
     LEVEL_LABELS,
+    OFFICE_ROLES,
     TRANSITIONS,
     Action,
+    Actor,
     ItemState,
     Level,
     Role,
@@ -94,6 +97,11 @@ class _Step:
     before_state: ItemState
     after_state: ItemState
 
+    def assignments(self) -> list[Assignment]:
+        """The item's assignments with their units, read once per action (one query)."""
+        load_assignments([self.item])
+        return list(self.item.assignments.all())
+
     def record(
         self,
         summary: str,
@@ -104,43 +112,160 @@ class _Step:
         after: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
         rule_id: str | None = None,
+        refresh_due: bool = False,
         **item_changes: Any,
     ) -> Event:
         """Apply the new state and ``item_changes`` to the item and append the ledger event."""
-        before = {"state": self.before_state.value, **(before or {})}
-        after = {"state": self.after_state.value, **(after or {})}
-        item_changes["state"] = self.after_state.value
-        for name, value in item_changes.items():
-            setattr(self.item, name, value)
-        Item.objects.filter(pk=self.item.pk).update(version=F("version") + 1, **item_changes)
-        self.item.version += 1
-        return chain.append(
-            jurisdiction_id=self.item.jurisdiction_id,
-            kind=self.action.value,
-            at=self.now,
-            actor=self.actor,
-            item=self.item,
-            unit=unit,
-            rule_id=rule_id or TRANSITIONS[self.action].rule_id,
-            summary=summary,
-            reason=reason,
-            before=before,
-            after=after,
-            data=data,
+        effect = Effect(
+            self, summary, reason=reason, unit=unit, before=before, after=after, data=data or {},
+            rule_id=rule_id, changes=item_changes, refresh_due=refresh_due,
         )
+        return apply_effects([effect])[0]
 
 
-def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_version: int | None) -> _Step:
-    """Lock the item, check visibility, role and state. Must run inside ``transaction.atomic``."""
-    try:
-        fresh = Item.objects.select_for_update().get(pk=item.pk)
-    except Item.DoesNotExist:
-        raise ItemNotFound(NOT_FOUND) from None
-    if not access.can_see(actor, fresh):
+@dataclass
+class Effect:
+    """What one action does to one item, decided from the locked item before anything is written.
+
+    Both paths build effects with the same ``_plan_*`` functions and write them with
+    ``apply_effects``: the per-item services one at a time, ``duban.items.batch`` a chunk at a time.
+    So the rules, the rows and the ledger event of an action are the same whichever path ran it.
+    """
+
+    step: _Step
+    summary: str
+    reason: str = ""
+    unit: Unit | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    rule_id: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    refresh_due: bool = False
+    creates: list[Model] = field(default_factory=list)  # rows to insert (Assignment, Report, Review, …)
+    pk_refs: dict[str, Model] = field(default_factory=dict)  # data[key] = the created row's pk
+    assignment_updates: list[tuple[Assignment, dict[str, Any]]] = field(default_factory=list)
+    assignments: list[Assignment] | None = None  # the item's assignments after the action (next_due)
+    result: Any = None  # what the per-item service returns
+
+    def event_fields(self) -> dict[str, Any]:
+        before = {"state": self.step.before_state.value, **(self.before or {})}
+        after = {"state": self.step.after_state.value, **(self.after or {})}
+        return {
+            "kind": self.step.action.value,
+            "at": self.step.now,
+            "actor": self.step.actor,
+            "item": self.step.item,
+            "unit": self.unit,
+            "rule_id": self.rule_id or TRANSITIONS[self.step.action].rule_id,
+            "summary": self.summary,
+            "reason": self.reason,
+            "before": before,
+            "after": after,
+            "data": self.data,
+        }
+
+
+def _group_key(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v.pk if isinstance(v, Model) else v) for k, v in values.items()))
+
+
+def apply_effects(effects: Sequence[Effect]) -> list[Event]:
+    """Write effects: the new rows (one INSERT per model), the assignment and item updates (one UPDATE
+    per distinct set of values), the next due moment (computed in memory, written with the item) and
+    one ledger event per effect (one chain append per jurisdiction). Must run inside a transaction."""
+    if not effects:
+        return []
+    rows_by_model: dict[type[Model], list[Model]] = {}
+    for effect in effects:
+        for row in effect.creates:
+            rows_by_model.setdefault(type(row), []).append(row)
+    for model, rows in rows_by_model.items():
+        if len(rows) == 1:
+            rows[0].save(force_insert=True)
+        else:
+            model._default_manager.bulk_create(rows, batch_size=500)
+    groups: dict[tuple[tuple[str, Any], ...], tuple[list[int], dict[str, Any]]] = {}
+    for effect in effects:
+        for key, row in effect.pk_refs.items():
+            effect.data[key] = row.pk
+        for assignment, values in effect.assignment_updates:
+            for name, value in values.items():
+                setattr(assignment, name, value)
+            groups.setdefault(_group_key(values), ([], values))[0].append(assignment.pk)
+    for pks, values in groups.values():
+        Assignment.objects.filter(pk__in=pks).update(**values)
+    item_groups: dict[tuple[tuple[str, Any], ...], tuple[list[int], dict[str, Any]]] = {}
+    for effect in effects:
+        step = effect.step
+        changes = {**effect.changes, "state": step.after_state.value}
+        for name, value in changes.items():
+            setattr(step.item, name, value)
+        if effect.refresh_due:
+            assignments = effect.assignments if effect.assignments is not None else step.assignments()
+            moment = due.next_check(step.item, _local_date(step.now), assignments)
+            changes["next_due_at"] = moment
+            step.item.next_due_at = moment
+        step.item.version += 1
+        item_groups.setdefault(_group_key(changes), ([], changes))[0].append(step.item.pk)
+    for pks, changes in item_groups.values():
+        Item.objects.filter(pk__in=pks).update(version=F("version") + 1, **changes)
+    if len(effects) == 1:
+        effect = effects[0]
+        return [chain.append(jurisdiction_id=effect.step.item.jurisdiction_id, **effect.event_fields())]
+    by_jurisdiction: dict[int, list[Effect]] = {}
+    for effect in effects:
+        by_jurisdiction.setdefault(effect.step.item.jurisdiction_id, []).append(effect)
+    events: list[Event] = []
+    for jurisdiction_id, group in sorted(by_jurisdiction.items()):
+        events += chain.append_many(jurisdiction_id, [e.event_fields() for e in group])
+    return events
+
+
+_UNIT_ACTORS = frozenset({Actor.LEAD_UNIT, Actor.CO_UNIT, Actor.ASSIGNED_UNIT, Actor.ANY_PARTY})
+# Actions whose checks read the item's assignments (the unit acting must be one of them).
+ASSIGNMENT_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if t.actor in _UNIT_ACTORS)
+_ASSIGNMENTS = Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+
+
+def load_assignments(items: Sequence[Item]) -> None:
+    """Read the assignments (with units) of all ``items`` that lack them: one query for the lot."""
+    missing = [i for i in items if "assignments" not in getattr(i, "_prefetched_objects_cache", {})]
+    if missing:
+        prefetch_related_objects(missing, _ASSIGNMENTS)
+
+
+def sees_everything(actor: User) -> bool:
+    """Office staff and the head of government see the whole jurisdiction (``access.can_see`` answers
+    for them without a query)."""
+    return bool(actor.role_set() & (OFFICE_ROLES | {Role.GOV_HEAD}))
+
+
+def lock_items(actor: User, pks: Sequence[int]) -> tuple[dict[int, Item], set[int]]:
+    """Lock the rows (in id order, so concurrent batches cannot deadlock) and decide visibility in the
+    same query: ``access.visible_items(actor)`` as an EXISTS column for people who need it checked."""
+    qs = Item.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    check_in_db = not sees_everything(actor) and actor.is_authenticated and actor.jurisdiction_id is not None
+    if check_in_db:
+        qs = qs.annotate(_visible=Exists(access.visible_items(actor).filter(pk=OuterRef("pk"))))
+    items = {i.pk: i for i in qs}
+    if check_in_db:
+        visible = {pk for pk, i in items.items() if i._visible}  # type: ignore[attr-defined]
+    else:
+        visible = {pk for pk, i in items.items() if access.can_see(actor, i)}
+    return items, visible
+
+
+def check_step(fresh: Item | None, action: Action, actor: User, now: dt.datetime, expected_version: int | None,
+               *, visible: bool) -> _Step:
+    """Visibility, version, role and state of a locked item; raises the error the user sees."""
+    if fresh is None or not visible:
         raise ItemNotFound(NOT_FOUND)
     if expected_version is not None and fresh.version != expected_version:
         raise StateConflict(STALE_VERSION)
     transition = TRANSITIONS[action]
+    if transition.actor in _UNIT_ACTORS:
+        load_assignments([fresh])
     if not access.acts_as(actor, fresh, transition.actor):
         raise PermissionDenied(NO_PERMISSION)
     try:
@@ -150,14 +275,37 @@ def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_v
     return _Step(fresh, action, actor, now, fresh.state_enum, after_state)
 
 
-def next_number(jurisdiction_id: int, kind: str, year: int) -> int:
-    """The next number in a per-jurisdiction, per-kind, per-year sequence (督〔2026〕12号)."""
+def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_version: int | None) -> _Step:
+    """Lock the item, check visibility, role and state. Must run inside ``transaction.atomic``."""
+    items, visible = lock_items(actor, [item.pk])
+    return check_step(items.get(item.pk), action, actor, now, expected_version, visible=item.pk in visible)
+
+
+def reserve_numbers(jurisdiction_id: int, kind: str, year: int, count: int = 1) -> int:
+    """Reserve ``count`` consecutive numbers of a per-jurisdiction, per-kind, per-year sequence and
+    return the first. One ``UPDATE … RETURNING`` (it locks the row until the transaction ends);
+    the row is created the first time a sequence is used."""
+    table = NumberSequence._meta.db_table
     with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'UPDATE "{table}" SET "last" = "last" + %s '  # the table name comes from the model
+                'WHERE "jurisdiction_id" = %s AND "kind" = %s AND "year" = %s RETURNING "last"',
+                [count, jurisdiction_id, kind, year],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0]) - count + 1
         seq, _ = NumberSequence.objects.select_for_update().get_or_create(
             jurisdiction_id=jurisdiction_id, kind=kind, year=year
         )
-        NumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
+        NumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + count)
         return seq.last + 1
+
+
+def next_number(jurisdiction_id: int, kind: str, year: int) -> int:
+    """The next number in a per-jurisdiction, per-kind, per-year sequence (督〔2026〕12号)."""
+    return reserve_numbers(jurisdiction_id, kind, year, 1)
 
 
 def _validate_registration(
@@ -183,6 +331,83 @@ def _validate_registration(
         raise InvalidInput("；".join(errors.values()), field_errors=errors)
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What the office fills in to register one item (立项, S0-9): the fields of ``do_register``."""
+
+    title: str
+    content: str
+    source: str
+    level: str
+    source_detail: str = ""
+    requirements: str = ""
+    deadline: dt.date | None = None
+    deadline_working_days: int | None = None
+    confidential: bool = False
+    supervising_leader: User | None = None
+
+
+def check_registrar(actor: User) -> None:
+    if not access.is_office(actor) or actor.jurisdiction_id is None:
+        raise PermissionDenied(NO_PERMISSION)
+
+
+def plan_registration(actor: User, reg: Registration, now: dt.datetime) -> Item:
+    """The unsaved item (without its number) for ``reg``, or the error the office sees."""
+    _validate_registration(
+        title=reg.title, content=reg.content, source=reg.source, level=reg.level, deadline=reg.deadline,
+        deadline_working_days=reg.deadline_working_days, today=_local_date(now),
+    )
+    leader = reg.supervising_leader
+    if leader is not None and (
+        leader.jurisdiction_id != actor.jurisdiction_id
+        or not leader.has_role(Role.DEPUTY_HEAD, Role.GOV_HEAD, Role.OFFICE_HEAD)
+    ):
+        raise InvalidInput("主管领导须为本辖区的政府领导。", field_errors={"supervising_leader": "无效的领导"})
+    if reg.confidential and not actor.cleared_confidential:
+        raise PermissionDenied("您未获得涉密事项权限，不能登记涉密事项。")
+    return Item(
+        jurisdiction_id=actor.jurisdiction_id,
+        title=reg.title.strip(),
+        content=reg.content.strip(),
+        source=reg.source,
+        source_detail=reg.source_detail.strip(),
+        level=reg.level,
+        requirements=reg.requirements.strip(),
+        deadline=reg.deadline,
+        deadline_working_days=reg.deadline_working_days,
+        confidential=reg.confidential,
+        supervising_leader=leader,
+        registered_by=actor,
+        registered_at=now,
+        state=ItemState.PENDING_APPROVAL,
+    )
+
+
+def item_code(year: int, number: int) -> str:
+    return f"督〔{year}〕{number}号"
+
+
+def registration_event(actor: User, item: Item, now: dt.datetime) -> dict[str, Any]:
+    """The ledger event of a registration (the ``chain.append`` keyword arguments)."""
+    return {
+        "kind": Action.REGISTER.value,
+        "at": now,
+        "actor": actor,
+        "item": item,
+        "rule_id": "S0-9",
+        "summary": f"立项：{item.title}（{LEVEL_LABELS[Level(item.level)]}）",
+        "after": {
+            "state": item.state,
+            "level": item.level,
+            "source": item.source,
+            "deadline": item.deadline,
+            "deadline_working_days": item.deadline_working_days,
+            "confidential": item.confidential,
+        },
+    }
+
+
 @transaction.atomic
 def do_register(
     *,
@@ -201,55 +426,16 @@ def do_register(
 ) -> Item:
     """立项 (S0-9): the office compiles content, level and deadline; it then awaits the office head."""
     now = _now(now)
-    if not access.is_office(actor) or actor.jurisdiction_id is None:
-        raise PermissionDenied(NO_PERMISSION)
-    _validate_registration(
-        title=title, content=content, source=source, level=level, deadline=deadline,
-        deadline_working_days=deadline_working_days, today=_local_date(now),
-    )
-    if supervising_leader is not None and (
-        supervising_leader.jurisdiction_id != actor.jurisdiction_id
-        or not supervising_leader.has_role(Role.DEPUTY_HEAD, Role.GOV_HEAD, Role.OFFICE_HEAD)
-    ):
-        raise InvalidInput("主管领导须为本辖区的政府领导。", field_errors={"supervising_leader": "无效的领导"})
-    if confidential and not actor.cleared_confidential:
-        raise PermissionDenied("您未获得涉密事项权限，不能登记涉密事项。")
+    check_registrar(actor)
+    item = plan_registration(actor, Registration(
+        title=title, content=content, source=source, level=level, source_detail=source_detail,
+        requirements=requirements, deadline=deadline, deadline_working_days=deadline_working_days,
+        confidential=confidential, supervising_leader=supervising_leader,
+    ), now)
     year = _local_date(now).year
-    number = next_number(actor.jurisdiction_id, "item", year)
-    item = Item.objects.create(
-        jurisdiction_id=actor.jurisdiction_id,
-        code=f"督〔{year}〕{number}号",
-        title=title.strip(),
-        content=content.strip(),
-        source=source,
-        source_detail=source_detail.strip(),
-        level=level,
-        requirements=requirements.strip(),
-        deadline=deadline,
-        deadline_working_days=deadline_working_days,
-        confidential=confidential,
-        supervising_leader=supervising_leader,
-        registered_by=actor,
-        registered_at=now,
-        state=ItemState.PENDING_APPROVAL,
-    )
-    chain.append(
-        jurisdiction_id=item.jurisdiction_id,
-        kind=Action.REGISTER.value,
-        at=now,
-        actor=actor,
-        item=item,
-        rule_id="S0-9",
-        summary=f"立项：{item.title}（{LEVEL_LABELS[Level(level)]}）",
-        after={
-            "state": item.state,
-            "level": level,
-            "source": source,
-            "deadline": deadline,
-            "deadline_working_days": deadline_working_days,
-            "confidential": confidential,
-        },
-    )
+    item.code = item_code(year, next_number(item.jurisdiction_id, "item", year))
+    item.save(force_insert=True)
+    chain.append(jurisdiction_id=item.jurisdiction_id, **registration_event(actor, item, now))
     return item
 
 
@@ -258,8 +444,12 @@ def do_approve(*, actor: User, item: Item, opinion: str = "", now: dt.datetime |
                expected_version: int | None = None) -> Item:
     """审定 (S0-9, S1-五(一)): the head of the government office approves before hand-out."""
     step = _begin(item, Action.APPROVE, actor, _now(now), expected_version)
-    step.record("办公室主要领导审定同意", reason=opinion, approved_at=step.now)
+    apply_effects([plan_approve(step, opinion=opinion)])
     return step.item
+
+
+def plan_approve(step: _Step, *, opinion: str = "") -> Effect:
+    return Effect(step, "办公室主要领导审定同意", reason=opinion, changes={"approved_at": step.now})
 
 
 @transaction.atomic
@@ -320,6 +510,25 @@ def do_assign(
     """
     now = _now(now)
     step = _begin(item, Action.ASSIGN, actor, now, expected_version)
+    apply_effects([plan_assign(
+        step, lead_unit=lead_unit, lead_part=lead_part, co_units=co_units, deadline=deadline,
+        deadline_working_days=deadline_working_days, channel=channel, requirements=requirements,
+    )])
+    return step.item
+
+
+def plan_assign(
+    step: _Step,
+    *,
+    lead_unit: Unit,
+    lead_part: str = "",
+    co_units: Sequence[CoUnit] = (),
+    deadline: dt.date | None = None,
+    deadline_working_days: int | None = None,
+    channel: str = Channel.PLATFORM,
+    requirements: str | None = None,
+) -> Effect:
+    now = step.now
     fresh = step.item
     today = _local_date(now)
     errors: dict[str, str] = {}
@@ -348,15 +557,15 @@ def do_assign(
             computed = calendar.add_working_days(today, days)
             deadline = computed.date
     provisional = due.is_provisional_span(calendar, today, deadline)
-    Assignment.objects.create(
+    rows = [Assignment(
         jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=lead_unit, role=Assignment.Role.LEAD,
         part=lead_part.strip(),
-    )
+    )]
     for co in co_units:
-        Assignment.objects.create(
+        rows.append(Assignment(
             jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=co.unit, role=Assignment.Role.CO,
             part=co.part.strip(),
-        )
+        ))
     changes: dict[str, Any] = {
         "deadline": deadline,
         "deadline_working_days": deadline_working_days,
@@ -367,7 +576,8 @@ def do_assign(
     if requirements is not None:
         changes["requirements"] = requirements.strip()
     names = "、".join(c.unit.name for c in co_units)
-    step.record(
+    return Effect(
+        step,
         f"交办：牵头单位 {lead_unit.name}" + (f"，配合单位 {names}" if names else "") + f"，时限 {deadline}",
         unit=lead_unit,
         before={"deadline": fresh.deadline},
@@ -378,10 +588,11 @@ def do_assign(
             "channel": channel,
             "deadline_working_days": deadline_working_days,
         },
-        **changes,
+        changes=changes,
+        refresh_due=True,
+        creates=list(rows),
+        assignments=rows,
     )
-    due.refresh_next_due(step.item, now)
-    return step.item
 
 
 @dataclass(frozen=True)
@@ -409,18 +620,39 @@ def do_receive(
     handling of the item."""
     now = _now(now)
     step = _begin(item, Action.RECEIVE, actor, now, expected_version)
+    effect = plan_receive(
+        step, responsible_leader=responsible_leader, responsible_section=responsible_section,
+        responsible_person=responsible_person, responsible_phone=responsible_phone, work_plan=work_plan,
+        milestones=milestones,
+    )
+    apply_effects([effect])
+    assignment: Assignment = effect.result
+    return assignment
+
+
+def plan_receive(
+    step: _Step,
+    *,
+    responsible_leader: str,
+    responsible_section: str,
+    responsible_person: str,
+    responsible_phone: str = "",
+    work_plan: str = "",
+    milestones: Sequence[PlannedMilestone] = (),
+) -> Effect:
+    now, actor = step.now, step.actor
     assignment = access.own_assignment(actor, step.item)
     assert assignment is not None  # acts_as(ASSIGNED_UNIT) guaranteed it
     errors: dict[str, str] = {}
     if assignment.state != Assignment.State.ASSIGNED:
         raise StateConflict("本单位已签收该事项。")
-    for field, value, label in (
+    for field_name, value, label in (
         ("responsible_leader", responsible_leader, "责任领导"),
         ("responsible_section", responsible_section, "责任科室"),
         ("responsible_person", responsible_person, "具体责任人"),
     ):
         if not (value or "").strip():
-            errors[field] = f"请填写{label}（S0-10）。"
+            errors[field_name] = f"请填写{label}（S0-10）。"
     deadline = step.item.deadline
     for m in milestones:
         if not m.title.strip():
@@ -434,23 +666,25 @@ def do_receive(
 
     receipt_due = due.receipt_due_on(step.item)
     late = receipt_due is not None and _local_date(now) > receipt_due
-    Assignment.objects.filter(pk=assignment.pk).update(
-        state=Assignment.State.RECEIVED,
-        received_at=now,
-        received_by=actor,
-        responsible_leader=responsible_leader.strip(),
-        responsible_section=responsible_section.strip(),
-        responsible_person=responsible_person.strip(),
-        responsible_phone=responsible_phone.strip(),
-        work_plan=work_plan.strip(),
-    )
-    for m in milestones:
-        Milestone.objects.create(
-            jurisdiction_id=step.item.jurisdiction_id, assignment=assignment, title=m.title.strip(), due_on=m.due_on
-        )
+    update = {
+        "state": Assignment.State.RECEIVED.value,
+        "received_at": now,
+        "received_by": actor,
+        "responsible_leader": responsible_leader.strip(),
+        "responsible_section": responsible_section.strip(),
+        "responsible_person": responsible_person.strip(),
+        "responsible_phone": responsible_phone.strip(),
+        "work_plan": work_plan.strip(),
+    }
+    rows: list[Model] = [
+        Milestone(jurisdiction_id=step.item.jurisdiction_id, assignment=assignment, title=m.title.strip(),
+                  due_on=m.due_on)
+        for m in milestones
+    ]
     if assignment.is_lead and step.before_state is ItemState.ASSIGNED:
         step.after_state = ItemState.IN_PROGRESS
-    step.record(
+    return Effect(
+        step,
         f"{assignment.unit.name} 签收（{assignment.get_role_display()}），责任人 {responsible_person.strip()}"
         + ("，逾期签收" if late else ""),
         unit=assignment.unit,
@@ -462,10 +696,12 @@ def do_receive(
             "receipt_due": receipt_due,
             "milestones": [{"title": m.title, "due_on": m.due_on} for m in milestones],
         },
+        refresh_due=True,
+        creates=rows,
+        assignment_updates=[(assignment, update)],
+        assignments=step.assignments(),
+        result=assignment,
     )
-    due.refresh_next_due(step.item, now)
-    assignment.refresh_from_db()
-    return assignment
 
 
 @transaction.atomic
@@ -535,19 +771,22 @@ def do_answer_objection(
         before={"deadline": step.item.deadline} if changes else None,
         after={"deadline": new_deadline} if changes else None,
         data={"objection": fresh_obj.pk, "outcome": outcome.value},
+        refresh_due=bool(changes),
         **changes,
     )
-    if changes:
-        due.refresh_next_due(step.item, now)
     fresh_obj.refresh_from_db()
     return fresh_obj
 
 
 def _report(step: _Step, assignment: Assignment, kind: str, text: str) -> Report:
-    return Report.objects.create(
-        jurisdiction_id=step.item.jurisdiction_id, item=step.item, assignment=assignment, kind=kind,
-        text=text, submitted_at=step.now, submitted_by=step.actor,
-    )
+    return Report.objects.create(**_report_fields(step, assignment, kind, text))
+
+
+def _report_fields(step: _Step, assignment: Assignment, kind: str, text: str) -> dict[str, Any]:
+    return {
+        "jurisdiction_id": step.item.jurisdiction_id, "item": step.item, "assignment": assignment, "kind": kind,
+        "text": text, "submitted_at": step.now, "submitted_by": step.actor,
+    }
 
 
 @transaction.atomic
@@ -557,20 +796,31 @@ def do_report_progress(*, actor: User, item: Item, text: str, now: dt.datetime |
     now = _now(now)
     text = _require_text(text, "text", "请填写进展情况。")
     step = _begin(item, Action.REPORT_PROGRESS, actor, now, expected_version)
-    assignment = access.own_assignment(actor, step.item)
+    effect = plan_report_progress(step, text=text)
+    apply_effects([effect])
+    report: Report = effect.result
+    return report
+
+
+def plan_report_progress(step: _Step, *, text: str) -> Effect:
+    assignment = access.own_assignment(step.actor, step.item)
     assert assignment is not None
     due_before = step.item.next_due_at
-    report = _report(step, assignment, Report.Kind.PROGRESS, text)
-    Assignment.objects.filter(pk=assignment.pk).update(last_report_at=now)
-    late = due_before is not None and now > due_before
-    step.record(
+    report = Report(**_report_fields(step, assignment, Report.Kind.PROGRESS, text))
+    late = due_before is not None and step.now > due_before
+    return Effect(
+        step,
         f"{assignment.unit.name} 报送进展" + ("（逾期）" if late else ""),
         reason=text,
         unit=assignment.unit,
-        data={"report": report.pk, "due": due_before, "late": late},
+        data={"report": None, "due": due_before, "late": late},
+        refresh_due=True,
+        creates=[report],
+        pk_refs={"report": report},
+        assignment_updates=[(assignment, {"last_report_at": step.now})],
+        assignments=step.assignments(),
+        result=report,
     )
-    due.refresh_next_due(step.item, now)
-    return report
 
 
 @transaction.atomic
@@ -645,10 +895,9 @@ def do_decide_extension(*, actor: User, item: Item, request: ExtensionRequest, a
         before={"deadline": step.item.deadline} if approve else None,
         after={"deadline": fresh.requested_deadline} if approve else None,
         data={"extension": fresh.pk, "approved": approve},
+        refresh_due=approve,
         **changes,
     )
-    if approve:
-        due.refresh_next_due(step.item, now)
     fresh.refresh_from_db()
     return fresh
 
@@ -660,22 +909,38 @@ def do_report_completion(*, actor: User, item: Item, text: str, now: dt.datetime
     now = _now(now)
     text = _require_text(text, "text", "请填写办结情况。")
     step = _begin(item, Action.REPORT_COMPLETION, actor, now, expected_version)
-    assignment = access.own_assignment(actor, step.item)
-    assert assignment is not None
-    report = _report(step, assignment, Report.Kind.COMPLETION, text)
-    Assignment.objects.filter(pk=assignment.pk).update(last_report_at=now)
-    deadline = step.item.deadline
-    late = deadline is not None and _local_date(now) > deadline
-    step.record(
-        f"{assignment.unit.name} 报送办结" + ("（超过时限）" if late else ""),
-        reason=text, unit=assignment.unit, data={"report": report.pk, "late": late, "deadline": deadline},
-        completed_at=now, next_due_at=None,
-    )
+    effect = plan_report_completion(step, text=text)
+    apply_effects([effect])
+    report: Report = effect.result
     return report
 
 
+def plan_report_completion(step: _Step, *, text: str) -> Effect:
+    assignment = access.own_assignment(step.actor, step.item)
+    assert assignment is not None
+    report = Report(**_report_fields(step, assignment, Report.Kind.COMPLETION, text))
+    deadline = step.item.deadline
+    late = deadline is not None and _local_date(step.now) > deadline
+    return Effect(
+        step,
+        f"{assignment.unit.name} 报送办结" + ("（超过时限）" if late else ""),
+        reason=text, unit=assignment.unit, data={"report": None, "late": late, "deadline": deadline},
+        changes={"completed_at": step.now, "next_due_at": None},
+        creates=[report],
+        pk_refs={"report": report},
+        assignment_updates=[(assignment, {"last_report_at": step.now})],
+        result=report,
+    )
+
+
 def _review(step: _Step, stage: str, outcome: str, opinion: str, follow_up: str = "") -> Review:
-    return Review.objects.create(
+    review = _new_review(step, stage, outcome, opinion, follow_up)
+    review.save(force_insert=True)
+    return review
+
+
+def _new_review(step: _Step, stage: str, outcome: str, opinion: str, follow_up: str = "") -> Review:
+    return Review(
         jurisdiction_id=step.item.jurisdiction_id, item=step.item, stage=stage, outcome=outcome,
         opinion=opinion, follow_up=follow_up, reviewed_at=step.now, reviewed_by=step.actor,
     )
@@ -686,9 +951,16 @@ def do_office_accept(*, actor: User, item: Item, opinion: str = "", now: dt.date
                      expected_version: int | None = None) -> Review:
     """审核验收 (S0-12): problem clarified, conclusion accurate, handling done, on time, proper."""
     step = _begin(item, Action.OFFICE_ACCEPT, actor, _now(now), expected_version)
-    review = _review(step, Review.Stage.OFFICE, Review.Outcome.ACCEPT, opinion.strip())
-    step.record("督查室审核通过，报领导审阅", reason=opinion, data={"review": review.pk})
+    effect = plan_office_accept(step, opinion=opinion)
+    apply_effects([effect])
+    review: Review = effect.result
     return review
+
+
+def plan_office_accept(step: _Step, *, opinion: str = "") -> Effect:
+    review = _new_review(step, Review.Stage.OFFICE, Review.Outcome.ACCEPT, opinion.strip())
+    return Effect(step, "督查室审核通过，报领导审阅", reason=opinion, data={"review": None},
+                  creates=[review], pk_refs={"review": review}, result=review)
 
 
 @transaction.atomic
@@ -705,9 +977,8 @@ def do_office_return(*, actor: User, item: Item, reasons: str, now: dt.datetime 
         unit=step.item.lead_assignment.unit if step.item.lead_assignment else None,
         data={"review": review.pk, "return_number": count},
         before={"return_count": count - 1}, after={"return_count": count},
-        return_count=count, completed_at=None,
+        return_count=count, completed_at=None, refresh_due=True,
     )
-    due.refresh_next_due(step.item, now)
     return review
 
 
@@ -718,13 +989,24 @@ FOLLOW_UPS = {"report_up": "上报", "circulate": "通报", "none": "无"}
 def do_leader_pass(*, actor: User, item: Item, opinion: str = "", follow_up: str = "none",
                    now: dt.datetime | None = None, expected_version: int | None = None) -> Review:
     """领导审阅通过 (S0-13): report upward or circulate as the leader decides."""
+    check_follow_up(follow_up)
+    step = _begin(item, Action.LEADER_PASS, actor, _now(now), expected_version)
+    effect = plan_leader_pass(step, opinion=opinion, follow_up=follow_up)
+    apply_effects([effect])
+    review: Review = effect.result
+    return review
+
+
+def check_follow_up(follow_up: str) -> None:
     if follow_up not in FOLLOW_UPS:
         raise InvalidInput("后续处理方式无效。", field_errors={"follow_up": "无效"})
-    step = _begin(item, Action.LEADER_PASS, actor, _now(now), expected_version)
-    review = _review(step, Review.Stage.LEADER, Review.Outcome.PASS, opinion.strip(), follow_up)
-    step.record(f"领导审阅通过（{FOLLOW_UPS[follow_up]}）", reason=opinion,
-                data={"review": review.pk, "follow_up": follow_up}, closed_at=step.now)
-    return review
+
+
+def plan_leader_pass(step: _Step, *, opinion: str = "", follow_up: str = "none") -> Effect:
+    review = _new_review(step, Review.Stage.LEADER, Review.Outcome.PASS, opinion.strip(), follow_up)
+    return Effect(step, f"领导审阅通过（{FOLLOW_UPS[follow_up]}）", reason=opinion,
+                  data={"review": None, "follow_up": follow_up}, changes={"closed_at": step.now},
+                  creates=[review], pk_refs={"review": review}, result=review)
 
 
 @transaction.atomic
@@ -737,8 +1019,7 @@ def do_leader_resupervise(*, actor: User, item: Item, reasons: str, now: dt.date
     review = _review(step, Review.Stage.LEADER, Review.Outcome.RESUPERVISE, reasons)
     count = step.item.resupervise_count + 1
     step.record(f"领导要求再督查（第 {count} 次）", reason=reasons, data={"review": review.pk},
-                resupervise_count=count, completed_at=None)
-    due.refresh_next_due(step.item, now)
+                resupervise_count=count, completed_at=None, refresh_due=True)
     return review
 
 
@@ -747,18 +1028,51 @@ def do_archive(*, actor: User, item: Item, custodian: User, now: dt.datetime | N
                expected_version: int | None = None) -> Item:
     """立卷归档 (S0-14): all documents complete, with a named custodian."""
     step = _begin(item, Action.ARCHIVE, actor, _now(now), expected_version)
-    if custodian.jurisdiction_id != step.item.jurisdiction_id or not access.is_office(custodian):
+    check_custodian(custodian, step.item.jurisdiction_id)
+    apply_effects([plan_archive(step, custodian=custodian, facts=archive_facts([step.item.pk])[step.item.pk])])
+    return step.item
+
+
+@dataclass(frozen=True)
+class ArchiveFacts:
+    """What S0-14 asks of the file before it is archived, read for many items in one query."""
+
+    has_completion_report: bool = False
+    has_leader_pass: bool = False
+    attachments: int = 0
+
+
+def archive_facts(item_ids: Sequence[int]) -> dict[int, ArchiveFacts]:
+    attachments = (
+        Attachment.objects.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=Count("pk")).values("n")
+    )
+    rows = Item.objects.filter(pk__in=item_ids).annotate(
+        _completion=Exists(Report.objects.filter(item=OuterRef("pk"), kind=Report.Kind.COMPLETION)),
+        _leader_pass=Exists(Review.objects.filter(
+            item=OuterRef("pk"), stage=Review.Stage.LEADER, outcome=Review.Outcome.PASS)),
+        _attachments=Coalesce(Subquery(attachments), 0),
+    ).values_list("pk", "_completion", "_leader_pass", "_attachments")
+    facts = {pk: ArchiveFacts(bool(c), bool(p), int(n)) for pk, c, p, n in rows}
+    return {pk: facts.get(pk, ArchiveFacts()) for pk in item_ids}
+
+
+def check_custodian(custodian: User, jurisdiction_id: int) -> None:
+    if custodian.jurisdiction_id != jurisdiction_id or not access.is_office(custodian):
         raise InvalidInput("保管人须为本辖区督查室人员。", field_errors={"custodian": "保管人无效"})
+
+
+def plan_archive(step: _Step, *, custodian: User, facts: ArchiveFacts) -> Effect:
+    check_custodian(custodian, step.item.jurisdiction_id)
     missing = []
-    if not step.item.reports.filter(kind=Report.Kind.COMPLETION).exists():
+    if not facts.has_completion_report:
         missing.append("办结报告")
-    if not step.item.reviews.filter(stage=Review.Stage.LEADER, outcome=Review.Outcome.PASS).exists():
+    if not facts.has_leader_pass:
         missing.append("领导审阅意见")
     if missing:
         raise StateConflict("归档材料不全：缺少" + "、".join(missing) + "（S0-14）。")
-    step.record(f"立卷归档，保管人 {custodian.display_name}", data={"custodian": custodian.pk,
-                "attachments": step.item.attachments.count()}, archived_at=step.now, custodian=custodian)
-    return step.item
+    return Effect(step, f"立卷归档，保管人 {custodian.display_name}",
+                  data={"custodian": custodian.pk, "attachments": facts.attachments},
+                  changes={"archived_at": step.now, "custodian": custodian})
 
 
 def validate_upload(upload: UploadedFile) -> None:

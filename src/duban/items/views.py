@@ -25,11 +25,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from duban.accounts import audit
 from duban.api.actions import available_actions
 from duban.core.lifecycle import LEVEL_LABELS, STATE_LABELS, Action, ItemState, Level
 from duban.org.models import Unit, User
 
 from . import access, services
+from .batch import list_actions_for
 from .errors import ItemNotFound, ServiceError
 from .exports import items_workbook
 from .forms import ACTION_FORMS, TARGETED, ActionForm, ItemRegisterForm, action_target
@@ -71,6 +73,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "items": page.object_list,
         "query": query,
+        "batch_actions": list_actions_for(_user(request)),  # 批量操作 (items/batch.py)
     }
     htmx = getattr(request, "htmx", None)
     partial = bool(htmx) and not htmx.history_restore_request and htmx.target == "item-table"  # type: ignore[union-attr]
@@ -86,6 +89,7 @@ def item_export(request: HttpRequest) -> HttpResponse:
     now = timezone.localtime()
     jurisdiction = user.jurisdiction.name if user.jurisdiction else ""
     title = _("%(j)s督查事项清单（导出时间 %(t)s）") % {"j": jurisdiction, "t": now.strftime("%Y-%m-%d %H:%M")}
+    audit.log_export(request, "督查事项清单")  # issue #8 §2: every export is audited
     content = items_workbook(qs.iterator(chunk_size=2000), title=title)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -222,7 +226,9 @@ def _visible_item(request: HttpRequest, pk: int) -> Item:
 
 @login_required
 def item_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_item(request, _visible_item(request, pk))
+    item = _visible_item(request, pk)
+    audit.log_item_read(request, item)  # issue #8 §2: every read of a confidential item is audited
+    return _render_item(request, item)
 
 
 @login_required
@@ -271,6 +277,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     attachment = Attachment.objects.filter(pk=attachment_id, item=item).first()
     if attachment is None:
         raise Http404(_("附件不存在或您无权查看。"))
+    audit.log_item_read(request, item)  # issue #8 §2
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

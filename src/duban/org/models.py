@@ -26,6 +26,8 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DISCIPLINE: "纪检监察",
     Role.ORGANISATION: "组织部",
     Role.SYSADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDIT_ADMIN: "审计管理员",
 }
 
 

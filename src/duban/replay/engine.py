@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from duban.core.lifecycle import Role
 from duban.items import services
-from duban.items.errors import ServiceError
+from duban.items.errors import InvalidInput, ServiceError
 from duban.items.models import Item, Source
 from duban.ledger import chain
 from duban.ledger.models import Event
@@ -128,14 +128,30 @@ def _perform(cast: Cast, action: dict[str, Any], now: dt.datetime) -> None:
             actor=cast.liaisons[_ticket(cast, action).unit.code], ticket=_ticket(cast, action), answer=text,
             objective_cause=bool(action.get("objective_cause", False)), plan=action.get("plan", ""),
             plan_signed_by=action.get("plan_signed_by", ""), now=now),
-        "fact": lambda: chain.append(
-            jurisdiction_id=cast.jurisdiction.pk, kind="fact_recorded", at=now, actor=cast.office, item=item,
-            unit=cast.units[unit_code] if unit_code else None, rule_id=action.get("rule_id", ""),
-            summary=f"记录事实：{action.get('fact', '')}", reason=text,
-            data={k: v for k, v in action.items() if not k.startswith("_") and k not in {"action", "at"}}),
+        "fact": lambda: _record_fact(cast, action, item, text, now),
         "sweep": lambda: _sweep(cast, now, auto_sign=False),
     }
     handlers[kind]()
+
+
+FACT_FIELDS = {"action", "at", "unit", "item", "fact", "text", "reason", "rule_id", "value", "times", "day",
+               "evidence"}
+
+
+def _record_fact(cast: Cast, action: dict[str, Any], item: Item | None, text: str, now: dt.datetime) -> object:
+    """A fact the office records with evidence (scoring.services.record_fact); the other fields of the
+    action are the fact's attributes (``tier``, ``role``, ``rating``, ``answer`` …)."""
+    from duban.scoring import services as scoring
+
+    unit_code = action.get("unit")
+    if not unit_code:
+        raise InvalidInput("录入事实须指定单位（unit）。", field_errors={"unit": "必填"})
+    attrs = {k: v for k, v in action.items() if not k.startswith("_") and k not in FACT_FIELDS}
+    day = dt.date.fromisoformat(action["day"]) if action.get("day") else timezone.localtime(now).date()
+    return scoring.record_fact(
+        actor=cast.office, unit=cast.units[unit_code], kind=str(action.get("fact", "")), day=day,
+        description=text, attrs=attrs, value=action.get("value"), times=int(action.get("times", 1)), item=item,
+        evidence_ref=str(action.get("evidence", "回放")), rule_id=str(action.get("rule_id", "")), now=now)
 
 
 def _sign(cast: Cast, ticket: Ticket, now: dt.datetime, by: str | None = None) -> Ticket:
@@ -232,4 +248,38 @@ def report(cast: Cast, scenario: Scenario, end: dt.date, errors: list[dict[str, 
         for code, i in ((c, Item.objects.get(pk=it.pk)) for c, it in cast.items.items())
     }
     return {"policy": scenario.policy, "start": scenario.start.isoformat(), "until": end.isoformat(),
-            "items": items, "tickets": tickets, "events": events, "errors": errors}
+            "items": items, "tickets": tickets, "events": events, "errors": errors,
+            "scores": scores(cast, scenario, end)}
+
+
+def scores(cast: Cast, scenario: Scenario, end: dt.date) -> dict[str, Any]:
+    """Each unit's score for the year of ``until`` (or ``score_period``) under the scenario's policy
+    (a preset name; ``S0`` → s0): total, parts, rank and every line with its rule ID and the event
+    sequence numbers / recorded facts behind it (issue 4 item 5)."""
+    from duban.core.scoring import preset_names
+    from duban.scoring import report as score_report
+    from duban.scoring import selectors, services as scoring
+
+    j = cast.jurisdiction.pk
+    scoring.sync(j)
+    name = scenario.policy.lower()
+    in_use = selectors.current_policy(j)
+    if name in preset_names():
+        text = selectors.preset_text(name)
+        in_use = selectors.PolicyInUse(selectors.policy_from_text(text, f"{name}.toml"), text, name, "", {}, None)
+    code = scenario.score_period or str(end.year)
+    comp = selectors.compute(j, code, in_use=in_use)
+    units = {str(u.pk): code_ for code_, u in cast.units.items()}
+    out: dict[str, Any] = {"policy": comp.policy.name, "period": comp.code, "units": {}, "triggers": [
+        {"trigger_id": t.trigger_id, "action": t.action, "unit": units.get(t.unit), "explanation": t.explanation}
+        for t in comp.triggers]}
+    for s in comp.result.scores:
+        detail = selectors.compute(j, code, in_use=in_use, detail_unit=int(s.unit), with_history=False)
+        summary = score_report.unit_summary(detail, int(s.unit))
+        rows = {e.entry.pk: e for line in score_report.lines(detail, int(s.unit)) for e in line.entries}
+        for line in summary["lines"]:
+            line["events"] = sorted({rows[e].event_seq for e in line.pop("entries") if rows[e].event_seq})
+        out["units"][units.get(s.unit, s.unit)] = {
+            k: summary[k] for k in ("category", "total", "base", "bonus", "deductions", "sections", "rank",
+                                    "ranked", "grade", "notes", "lines")}
+    return out

@@ -43,6 +43,7 @@ class Scenario:
     units: list[dict[str, Any]]
     items: list[dict[str, Any]]
     actions: list[dict[str, Any]] = field(default_factory=list)
+    score_period: str = ""  # the scores' period (2026, 2026Q1, 2026-2027); default: the year of ``until``
 
 
 def _moment(value: Any, where: str) -> dt.datetime:
@@ -114,4 +115,5 @@ def load(text: str, name: str = "scenario") -> Scenario:
     return Scenario(
         policy=str(data.get("policy", "S0")), start=start, until=until, auto_sign=bool(data.get("auto_sign", True)),
         units=data["units"], items=data["items"], actions=sorted(actions, key=lambda a: a["_at"]),
+        score_period=str(data.get("score_period", "")),
     )

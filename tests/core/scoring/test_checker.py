@@ -75,7 +75,8 @@ def test_wrong_type_expected_a_number() -> None:
 
 
 def test_points_of_the_wrong_type() -> None:
-    text = edit(S0, 'points = { by = "level", table = { especially = 10, fairly = 5, generally = 3 } }', 'points = "ten"')
+    table = 'points = { by = "level", table = { especially = 10, fairly = 5, generally = 3 } }'
+    text = edit(S0, table, 'points = "ten"')
     line, field, _ = only_error(text)
     assert (line, field) == (line_with(text, 'points = "ten"'), "rule[8].points")
 

@@ -245,7 +245,8 @@ def _unit_points(rule: Rule, attrs: dict[str, AttrValue]) -> tuple[str, Any]:
         return "", p.fixed
     if p.table:
         value = attrs.get(p.by)
-        label = value_label(p.by, value) if value is not None else f"未注明{ATTRS[p.by].label if p.by in ATTRS else p.by}"
+        missing = ATTRS[p.by].label if p.by in ATTRS else p.by
+        label = value_label(p.by, value) if value is not None else f"未注明{missing}"
         return label, p.table.get(str(value)) if value is not None else None
     if p.range is not None:
         return "", p.range
@@ -302,8 +303,10 @@ def _competition_ranks(totals: list[tuple[str, float]]) -> dict[str, int]:
 # -- the engine --------------------------------------------------------------------------------------
 
 class _Run:
-    def __init__(self, policy: Policy, units: Sequence[Unit], period: Period, keep_refs: bool) -> None:
+    def __init__(self, policy: Policy, units: Sequence[Unit], period: Period, keep_refs: bool,
+                 explain: bool = True) -> None:
         self.policy = policy
+        self.explain = explain
         self.period = period
         self.keep_refs = keep_refs
         self.units = [u for u in units if policy.category(u.category) is not None]
@@ -579,7 +582,8 @@ class _Run:
                     clean.denominator += 1
                     clean.refs.extend(need[b])
                     label = self.period.bucket_label(rule.bucket, b)
-                    clean.text = (clean.text + "；" if clean.text else f"{rule.label}：") + f"{label} 加 {_g(points)} 分"
+                    head = clean.text + "；" if clean.text else f"{rule.label}："
+                    clean.text = head + f"{label} 加 {_g(points)} 分"
 
     def _first_quarter_of(self, index: int, bucket: str) -> int:
         if bucket == "quarter":
@@ -593,7 +597,7 @@ class _Run:
         policy = self.policy
         category = unit.category
         by_section: dict[str, dict[int, list[_Acc]]] = defaultdict(lambda: defaultdict(list))
-        for (u, _index, _variant, bucket), acc in self._unit_accs.get(unit.id, {}).items():
+        for (_u, _index, _variant, bucket), acc in self._unit_accs.get(unit.id, {}).items():
             by_section[acc.rule.section][bucket].append(acc)
         out_lines: list[dict[str, Any]] = []
         sections: dict[str, float] = {}
@@ -704,6 +708,12 @@ class _Run:
 
     def make_line(self, unit: Unit, section: Section, acc: _Acc, bucket_label: str) -> dict[str, Any]:
         rule = acc.rule
+        if not self.explain:  # numbers only (a ranking): the Chinese texts are built when a unit is shown
+            mean = acc.points / acc.denominator if acc.denominator else 0.0
+            amount = (mean if rule.aggregate == "mean" else acc.points) * rule.weight
+            return {"rule": rule, "section": section, "rule_id": rule.id, "clause": rule.clause, "label": rule.label,
+                    "variant": acc.variant, "bucket": bucket_label, "count": acc.count, "amount": amount,
+                    "kept": amount, "refs": acc.refs, "notes": [], "formula": (), "text": "", "sign": 0}
         if rule.aggregate == "mean":
             mean = acc.points / acc.denominator if acc.denominator else 0.0
             amount = mean * rule.weight
@@ -850,13 +860,19 @@ class _Run:
                 continue
             average = sum(peers) / len(peers)
             extra[unit.id].append(self.adjustment(
-                rule.id, f"本期未承办督办事项，按 {len(peers)} 个承办单位的平均分 {_g(average)} 计", average - totals[unit.id],
-                "未承办事项按平均分"))
-            notes[unit.id].append(f"未承办督办事项，按平均分 {_g(round(average, self.policy.total.precision))} 计（{rule.id}）")
+                rule.id, f"本期未承办督办事项，按 {len(peers)} 个承办单位的平均分 {_g(average)} 计",
+                average - totals[unit.id], "未承办事项按平均分"))
+            shown = _g(round(average, self.policy.total.precision))
+            notes[unit.id].append(f"未承办督办事项，按平均分 {shown} 计（{rule.id}）")
             totals[unit.id] = average
 
     def freeze(self, unit: str, x: dict[str, Any]) -> Line:
         precision = self.policy.total.precision + 2
+        if not self.explain:
+            return Line(unit, x["rule_id"], x["clause"], x["section"].code if x["section"] is not None else "",
+                        x["label"], x["variant"], x["bucket"], x["count"], round(x["signed_points"], precision) + 0.0,
+                        round(x["signed_kept"], precision) + 0.0, round(x["contribution"], precision) + 0.0,
+                        tuple(x["refs"]), "")
         text = x["text"]
         if x["notes"]:
             text += "；" + "；".join(dict.fromkeys(x["notes"]))
@@ -896,7 +912,8 @@ class _Run:
             return _compare(total, cond.op, cond.value), f"总分 {_g(total)} {cond.op} {_g(cond.value)}"
         if cond.what in ("section", "metric"):
             value = parts["sections"].get(cond.ref, 0.0)
-            return _compare(value, cond.op, cond.value), f"{cond.label or cond.ref} {_g(value)} {cond.op} {_g(cond.value)}"
+            text = f"{cond.label or cond.ref} {_g(value)} {cond.op} {_g(cond.value)}"
+            return _compare(value, cond.op, cond.value), text
         matching = [(g, a) for kind, a, g, _q in self.watched_groups.get(unit, ())
                     if kind == cond.ref and _matches(cond.when, a)]
         if cond.what == "fact":
@@ -991,7 +1008,24 @@ class _Run:
                                           f"未入选（{grade.id}）")
 
 
+def fact_requirements(policy: Policy) -> dict[str, frozenset[str]]:
+    """The fact kinds ``policy`` looks at and, per kind, the attributes it reads: a caller that groups
+    its ledger in SQL may drop every other kind and attribute first and get the same result."""
+    run = _Run(policy, (), Period(dt.date(2000, 1, 1), dt.date(2000, 12, 31)), False)
+    kinds = set(run.rules_by_kind) | set(run.watched)
+    out: dict[str, frozenset[str]] = {}
+    for kind in kinds:
+        attrs = set(run.relevant.get(kind, set()))
+        if run.seq_scope.get(kind) == "item":
+            attrs |= {"item", "n"}  # escalating sequences count per item (S3b-12(三) returns)
+        out[kind] = frozenset(attrs)
+    return out
+
+
 def score(policy: Policy, units: Sequence[Unit], facts: Iterable[Fact], period: Period, *,
-          keep_refs: bool = True) -> Result:
-    """Score ``units`` on ``facts`` under ``policy`` for ``period`` (facts outside it are ignored)."""
-    return _Run(policy, units, period, keep_refs).run(facts)
+          keep_refs: bool = True, explain: bool = True) -> Result:
+    """Score ``units`` on ``facts`` under ``policy`` for ``period`` (facts outside it are ignored).
+
+    ``explain=False`` computes the same figures and lines without their Chinese explanations (a ranking
+    table over thousands of units); a unit's page scores with ``explain=True``."""
+    return _Run(policy, units, period, keep_refs, explain).run(facts)

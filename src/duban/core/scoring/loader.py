@@ -358,7 +358,8 @@ class _Checker:
         refs = self.str_list(raw, "categories", path)
         for j, code in enumerate(refs):
             if code not in codes:
-                self.error((*path, "categories", j), f"未知类别 unknown category {code!r}（可用：{', '.join(sorted(codes))}）")
+                known = ", ".join(sorted(codes))
+                self.error((*path, "categories", j), f"未知类别 unknown category {code!r}（可用：{known}）")
         return refs
 
     def sections(self, raw: object, codes: set[str], combine: str) -> tuple[Section, ...]:
@@ -522,7 +523,8 @@ class _Checker:
             for j, kind in enumerate(facts):
                 if kind not in kinds:
                     fpath = (*path, "fact") if isinstance(item.get("fact"), str) else (*path, "fact", j)
-                    self.error(fpath, f"未知事实类型 unknown fact kind {kind!r}：规则永远不会触发 the rule can never fire")
+                    self.error(fpath, f"未知事实类型 unknown fact kind {kind!r}："
+                                      "规则永远不会触发 the rule can never fire")
             section_code = self.string(item, "section", path)
             section = sections.get(section_code)
             if section_code and section is None:
@@ -571,7 +573,8 @@ class _Checker:
         if rule.type == "absence" and not rule.unless:
             self.error((*path, "unless"), "“未发生”规则须列出 unless 事实类型 absence needs unless kinds")
         if rule.type == "zero_section" and section is not None and section.kind not in ("score", "deduct_from_max"):
-            self.error((*path, "type"), "清零规则只能用于 score / deduct_from_max 部分 zero_section needs a scored section")
+            self.error((*path, "type"),
+                       "清零规则只能用于 score / deduct_from_max 部分 zero_section needs a scored section")
         if section is not None:
             if section.kind == "metric" and rule.type != "per_fact":
                 self.error((*path, "type"), "指标部分只能用 per_fact 规则 metric sections take per_fact rules")
@@ -686,7 +689,8 @@ class _Checker:
             trigger = TriggerRule(
                 id=self.string(item, "id", path), label=self.string(item, "label", path),
                 action=self.string(item, "action", path), categories=self.category_refs(item, path, codes),
-                rank_top=self.integer(item, "rank_top", path, 0), rank_bottom=self.integer(item, "rank_bottom", path, 0),
+                rank_top=self.integer(item, "rank_top", path, 0),
+                rank_bottom=self.integer(item, "rank_bottom", path, 0),
                 below_base=self.boolean(item, "below_base", path, False),
                 below_base_each=self.boolean(item, "below_base_each", path, False),
                 consecutive=self.integer(item, "consecutive", path, 1, low=1))
@@ -789,8 +793,9 @@ class _Checker:
             if rules and any(not math.isclose(r.weight, 1.0) for r in rules):
                 weights = sum(r.weight for r in rules)
                 if not math.isclose(weights, 1.0):
-                    self.warn(("rule", rules[0].index, "weight"), f"部分 {section.code} 的平均类规则权重合计 "
-                                                                  f"{weights:g}，不等于 1 weights add up to {weights:g}")
+                    self.warn(("rule", rules[0].index, "weight"),
+                              f"部分 {section.code} 的平均类规则权重合计 {weights:g}，不等于 1 "
+                              f"weights add up to {weights:g}")
 
 
 def _fmt(value: float) -> str:
@@ -898,7 +903,8 @@ def resolve(name_or_path: str) -> FsPath:
     preset = _presets_dir() / f"{name_or_path.lower()}.toml"
     if name_or_path.lower() in preset_names() and preset.exists():
         return preset
-    raise FileNotFoundError(f"找不到评分政策 no such policy: {name_or_path}（可用预置 presets: {', '.join(preset_names())}）")
+    names = ", ".join(preset_names())
+    raise FileNotFoundError(f"找不到评分政策 no such policy: {name_or_path}（可用预置 presets: {names}）")
 
 
 def load_file(name_or_path: str) -> Policy:

@@ -110,6 +110,7 @@ FACT_KINDS: dict[str, FactKind] = {k.code: k for k in (
     FactKind("third_party_finding", "第三方评估、专家论证或公众评价结论", ("outcome", "role", "item")),
     FactKind("inspection_problem", "上级督查中认定存在问题", ("tier", "role", "cause", "item"), valued=True),
     FactKind("obstruction", "不配合或阻碍督查、检查、调研", ()),
+    FactKind("inspector_no_show", "本单位督查人员未按要求完成督查任务（S3c-6）", ()),
     FactKind("material_late", "限期上报材料迟报（数值=迟报天数）", ("item",), valued=True),
     # S2c petition work.
     FactKind("major_incident", "信访重大恶性事件", ()),

@@ -29,8 +29,8 @@ class Command(BaseCommand):
         if options["action"] == "list":
             for name in preset_names():
                 policy = load_preset(name)
-                self.stdout.write(f"{name:<6} {policy.title}：{len(policy.categories)} 个类别，{len(policy.rules)} 条规则，"
-                                  f"{len(policy.readings)} 条读法")
+                self.stdout.write(f"{name:<6} {policy.title}：{len(policy.categories)} 个类别，"
+                                  f"{len(policy.rules)} 条规则，{len(policy.readings)} 条读法")
             return
         try:
             path = resolve(options["file"])

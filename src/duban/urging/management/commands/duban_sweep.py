@@ -12,6 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from duban.grid.services import sweep as grid_sweep
+from duban.inspections.sweep import sweep_inspections
 from duban.notify.services import deliver_due
 from duban.urging.services import sweep
 
@@ -37,6 +39,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = parse_moment(options["now"]) if options["now"] else timezone.now()
         result = sweep(now)
+        grid_sweep(now)  # residents' issues: 当日清 and tier deadlines (S2a-二(五))
+        sweep_inspections(now)  # late inspection / 三单 reports, S3a-5(二) cases (duban.inspections.sweep)
         sent = failed = 0
         if not options["no_deliver"]:
             sent, failed = deliver_due(now)

@@ -1,0 +1,294 @@
+"""Pages: document downloads (.docx / .pdf), the register of issued documents, ledger exports with
+progress, the Excel import of items (upload → preview → confirm), and an item's archive package.
+
+Permissions follow the thing the document is about: an item's notice and archive as the item
+(``items.access.visible_items``), a ticket as the ticket (``urging.selectors.visible_tickets``); the
+register, 通报 and 问责决定, and the import are for office staff. Someone who may not see a thing gets
+a 404, so its existence is not revealed.
+
+Exports: a ledger of up to ``DUBAN_EXPORT_INLINE_ROWS`` rows (default 5 000) is written during the
+request and downloaded at once; a larger one is written by a background thread into
+``$DUBAN_DATA_DIR/exports/`` while the page shows a progress bar that htmx polls every second, then
+downloads it. Memory stays constant either way (``documents.ledger`` streams rows to disk).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import close_old_connections
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from duban.items import access
+from duban.items.errors import ServiceError
+from duban.org.models import User
+from duban.urging import selectors as urging_selectors
+
+from . import archive, exports, importing, services
+from .models import DocumentKind, ExportJob, IssuedDocument
+from .pdf import PdfUnavailable, docx_to_pdf
+from .wording import TemplateError
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SESSION_KEY = "documents_item_imports"
+PENDING_SECONDS = 3600
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _office(request: HttpRequest) -> User:
+    user = _user(request)
+    if not access.is_office(user) or user.jurisdiction_id is None:
+        raise Http404(_("页面不存在或您无权访问。"))
+    return user
+
+
+def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _deliver(request: HttpRequest, produced: services.Produced, fmt: str) -> HttpResponse:
+    docx = produced.docx()
+    if fmt == "docx":
+        return _attachment(docx, f"{produced.file_stem}.docx", DOCX)
+    try:
+        pdf = docx_to_pdf(docx)
+    except PdfUnavailable as exc:
+        return render(request, "documents/error.html", {"error": str(exc)}, status=503)
+    return _attachment(pdf, f"{produced.file_stem}.pdf", "application/pdf")
+
+
+def _produce(request: HttpRequest, make: Any, fmt: str) -> HttpResponse:
+    if fmt not in ("docx", "pdf"):
+        raise Http404
+    try:
+        produced = make()
+    except ServiceError as exc:
+        return render(request, "documents/error.html", {"error": exc.message}, status=exc.status)
+    except TemplateError as exc:
+        return render(request, "documents/error.html", {"error": str(exc)}, status=500)
+    return _deliver(request, produced, fmt)
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+@login_required
+def item_notice(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """督办通知单 of an item (S0-9), as the item's viewers see it."""
+    item = access.visible_items(_user(request)).filter(pk=pk).first()
+    if item is None:
+        raise Http404(_("事项不存在或您无权查看。"))
+    return _produce(request, lambda: services.notice(_user(request), item), fmt)
+
+
+@login_required
+def ticket_document(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """催办单 (S0-15), as the ticket's viewers see it."""
+    ticket = urging_selectors.visible_tickets(_user(request)).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404(_("催办单不存在或您无权查看。"))
+    return _produce(request, lambda: services.ticket_document(_user(request), ticket), fmt)
+
+
+@login_required
+def issued_list(request: HttpRequest) -> HttpResponse:
+    """公文登记: every document the jurisdiction has produced, with its number (office staff)."""
+    user = _office(request)
+    kind = request.GET.get("kind", "")
+    docs = IssuedDocument.objects.filter(jurisdiction_id=user.jurisdiction_id).select_related("issued_by", "item")
+    if kind in DocumentKind.values:
+        docs = docs.filter(kind=kind)
+    visible = set(access.visible_items(user).values_list("pk", flat=True)) if not user.cleared_confidential else None
+    rows = [d for d in docs[:500] if d.item_id is None or visible is None or d.item_id in visible]
+    return render(request, "documents/issued_list.html", {
+        "documents": rows, "kinds": DocumentKind.choices, "kind": kind, "current": "documents:issued"})
+
+
+@login_required
+def issued_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    user = _office(request)
+    record = IssuedDocument.objects.filter(jurisdiction_id=user.jurisdiction_id, pk=pk).first()
+    if record is None or (record.item is not None and not access.can_see(user, record.item)):
+        raise Http404(_("公文不存在或您无权查看。"))
+    return _produce(request, lambda: services.reproduce(user, record), fmt)
+
+
+# --- ledger exports ------------------------------------------------------------------------------
+
+
+def _inline_limit() -> int:
+    return int(getattr(settings, "DUBAN_EXPORT_INLINE_ROWS", 5000))
+
+
+def _run_in_background(job_id: int) -> None:
+    def target() -> None:
+        try:
+            exports.run_job(job_id)
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=target, name=f"duban-export-{job_id}", daemon=True).start()
+
+
+@login_required
+def export_start(request: HttpRequest, ledger: str) -> HttpResponse:
+    """Export the list the user is looking at (its filters in the query string) as an Excel ledger."""
+    user = _user(request)
+    if ledger not in exports.LEDGERS:
+        raise Http404
+    params = {k: v for k, v in request.GET.items() if v}
+    job = exports.create_job(user, ledger, params)
+    if job.total <= _inline_limit():
+        exports.run_job(job.pk)
+        return redirect("documents:export_download", pk=job.pk)
+    _run_in_background(job.pk)
+    return redirect("documents:export_status", pk=job.pk)
+
+
+def _job(request: HttpRequest, pk: int) -> ExportJob:
+    job = ExportJob.objects.filter(pk=pk, user=_user(request)).first()
+    if job is None:
+        raise Http404(_("导出任务不存在。"))
+    return job
+
+
+@login_required
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    template = "documents/_export_progress.html" if getattr(request, "htmx", False) else "documents/export.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    path = Path(job.path)
+    if job.state != ExportJob.State.DONE or not path.is_file():
+        return redirect("documents:export_status", pk=job.pk)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name, content_type=XLSX)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- import of items -----------------------------------------------------------------------------
+
+
+def _pending_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in path.glob("items-*.xlsx"):
+        try:
+            if now - old.stat().st_mtime > PENDING_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+    return path
+
+
+@login_required
+def import_items(request: HttpRequest) -> HttpResponse:
+    """Upload → preview every row with its problems (sheet, row, column) → import all (only when the
+    whole file is valid) or only the valid rows. Re-importing the same file skips what is imported."""
+    user = _office(request)
+    jurisdiction = user.jurisdiction
+    assert jurisdiction is not None
+    context: dict[str, Any] = {"columns": importing.COLUMNS, "required": importing.REQUIRED,
+                               "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "current": "documents:import_items",
+                               "year": timezone.localdate().year}
+    if request.method != "POST":
+        return render(request, "documents/import_items.html", context)
+    if request.POST.get("step") == "confirm":
+        return _confirm_import(request, user, context)
+    upload = request.FILES.get("file")
+    error = ""
+    if upload is None:
+        error = _("请选择要上传的 Excel 文件。")
+    elif not (upload.name or "").lower().endswith(UPLOAD_SUFFIXES):
+        error = _("文件类型不支持：请上传 %(s)s 文件。") % {"s": "、".join(UPLOAD_SUFFIXES)}
+    elif (upload.size or 0) > MAX_UPLOAD_BYTES:
+        error = _("文件超过 %(n)s MB。") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    if error:
+        context["error"] = error
+        return render(request, "documents/import_items.html", context, status=422)
+    assert upload is not None
+    data = upload.read()
+    name = Path(upload.name or "upload.xlsx").name
+    result = importing.read(data, jurisdiction, file_name=name)
+    context.update({"result": result, "file_name": name})
+    if not result.file_problems and (result.to_create or result.to_skip):
+        token = secrets.token_urlsafe(18)
+        (_pending_dir() / f"items-{token}.xlsx").write_bytes(data)
+        pending = request.session.get(SESSION_KEY, {})
+        pending[token] = {"name": name, "jurisdiction": jurisdiction.pk}
+        request.session[SESSION_KEY] = pending
+        context["token"] = token
+    return render(request, "documents/import_items.html", context, status=200 if result.ok else 422)
+
+
+def _confirm_import(request: HttpRequest, user: User, context: dict[str, Any]) -> HttpResponse:
+    token = request.POST.get("token", "")
+    pending = request.session.get(SESSION_KEY, {})
+    entry = pending.get(token)  # only tokens this session was given: never a path from the request
+    path = _pending_dir() / f"items-{token}.xlsx" if entry else None
+    if not entry or path is None or not path.is_file() or entry.get("jurisdiction") != user.jurisdiction_id:
+        context["error"] = _("预览已过期或已导入，请重新上传文件。")
+        return render(request, "documents/import_items.html", context, status=409)
+    assert user.jurisdiction is not None
+    only_valid = request.POST.get("only_valid") == "1"
+    result = importing.read(path.read_bytes(), user.jurisdiction, file_name=entry["name"])
+    try:
+        importing.write(result, user, only_valid=only_valid)
+    except ServiceError as exc:
+        context["error"] = exc.message
+        return render(request, "documents/import_items.html", context, status=exc.status)
+    if not result.written:  # the database changed since the preview: show the new problems
+        context.update({"result": result, "file_name": entry["name"], "token": token})
+        return render(request, "documents/import_items.html", context, status=422)
+    path.unlink(missing_ok=True)
+    pending.pop(token, None)
+    request.session[SESSION_KEY] = pending
+    text = _("已导入「%(name)s」：新增 %(c)s 项，已导入过而跳过 %(s)s 项，未导入有问题的 %(b)s 行。")
+    messages.success(request, text % {"name": entry["name"], "c": result.created, "s": result.skipped,
+                                      "b": result.invalid})
+    return redirect(reverse("items:list"))
+
+
+# --- archive package -----------------------------------------------------------------------------
+
+
+@login_required
+def item_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """归档材料包 (S0-14) of a closed or archived item: documents, attachments, history (zip)."""
+    user = _user(request)
+    item = access.visible_items(user).filter(pk=pk).first()
+    if item is None:
+        raise Http404(_("事项不存在或您无权查看。"))
+    try:
+        package, name = archive.build(user, item)
+    except ServiceError as exc:
+        return render(request, "documents/error.html", {"error": exc.message}, status=exc.status)
+    response = FileResponse(package, as_attachment=True, filename=name, content_type="application/zip")
+    response["Cache-Control"] = "no-store"
+    return response

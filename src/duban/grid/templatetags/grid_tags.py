@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value: float | None) -> str:
+    """0.873 → 87%; None → —"""
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+@register.filter
+def may_use_grid(user: object) -> bool:
+    """The nav link: office, oversight and leaders, sub-district/town/community staff, grid workers."""
+    from duban.core.lifecycle import Role
+
+    from ..access import sees_jurisdiction
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    unit = getattr(user, "unit", None)
+    return (sees_jurisdiction(user) or user.has_role(Role.GRID_WORKER)  # type: ignore[attr-defined,arg-type]
+            or (unit is not None and unit.kind in ("subdistrict", "town", "community")))
