@@ -185,3 +185,21 @@ def test_admin_makes_clearance_read_only_for_the_system_administrator(admins: di
     assert "cleared_confidential" in page.context["adminform"].form.fields
     own = as_user(admins["sec"]).get(f"/admin/org/user/{admins['sec'].pk}/change/")
     assert "cleared_confidential" not in own.context["adminform"].form.fields
+
+
+def test_a_password_reset_in_the_admin_must_be_changed_at_next_sign_in(admins: dict[str, User],
+                                                                       district: District, as_user: Any) -> None:
+    from duban.accounts.models import AccountSecurity
+
+    client = as_user(admins["root"])
+    weak = client.post(f"/admin/org/user/{district.oscar.pk}/password/",
+                       {"password1": "short", "password2": "short", "usable_password": "true"})
+    assert weak.status_code == 200  # the policy applies in the admin too
+    assert not AccountSecurity.objects.filter(user=district.oscar, must_change_password=True).exists()
+    ok = client.post(f"/admin/org/user/{district.oscar.pk}/password/",
+                     {"password1": "Reset#2026-pw", "password2": "Reset#2026-pw", "usable_password": "true"})
+    assert ok.status_code == 302
+    assert AccountSecurity.objects.get(user=district.oscar).must_change_password
+    fresh = Client()
+    fresh.post("/login/", {"username": "oscar", "password": "Reset#2026-pw"})
+    assert fresh.get("/items/")["Location"] == "/accounts/password/"

@@ -118,3 +118,15 @@ def test_patrol_page_check_in_and_out(world: World) -> None:
     assert c.post("/grid/patrol/", {"action": "out", "lon": "", "lat": ""}).status_code == 302
     assert c.post("/grid/patrol/", {"action": "log", "grid": world.w1.pk, "kind": "visit", "text": "走访",
                                     "households": "3"}).status_code == 302
+
+
+def test_queue_filters_and_dashboard_period(world: World) -> None:
+    c = services.do_intake(jurisdiction_id=world.d.jurisdiction.pk, source="public", intake=intake())
+    services.do_classify(actor=world.hp_staff, concern=c, tier="subdistrict", category="x",
+                         handler=world.street_staff)
+    staff = client_for(world.street_staff)
+    assert c.number in staff.get("/grid/concerns/?tier=subdistrict").content.decode()
+    assert c.number not in staff.get("/grid/concerns/?tier=immediate").content.decode()
+    page = staff.get("/grid/dashboard/?days=7&until=2026-11-24").content.decode()
+    assert "2026年11月18日 至 2026年11月24日" in page
+    assert staff.get("/grid/dashboard/?until=nonsense").status_code == 200

@@ -235,3 +235,25 @@ def test_duban_sweep_command_runs_the_inspections_pass(district: District) -> No
     call_command("duban_sweep", "--now", "2026-11-10T08:00", "--no-deliver", stdout=StringIO())
     call_command("duban_sweep", "--now", "2026-11-10T09:00", "--no-deliver", stdout=StringIO())
     assert Urge.objects.filter(deadline__inspection=insp).count() == 1
+
+
+def test_S3b_12_1_problem_found_carries_tier_and_cause_for_scoring(district: District) -> None:
+    d = district
+    pools = make_pools(d)
+    from tests.inspections.helpers import planned
+
+    insp = planned(d, body_tier="municipal")
+    assert insp.body_tier == "municipal"
+    insp = under_way(d, pools)
+    entry = found(d, insp)
+    ended(d, insp)
+    entry = s.do_answer(actor=d.ursula, entry=entry, measures="整改", now=at("2026-11-05"))
+    with pytest.raises(InvalidInput):  # non-cooperation needs a co-unit
+        s.do_assign_responsibility(actor=d.alice, entry=entry, lead_unit=d.lead, person=d.ursula,
+                                   cause="co_noncooperation", now=at("2026-11-06"))
+    s.do_assign_responsibility(actor=d.alice, entry=entry, lead_unit=d.lead, co_units=[d.co], person=d.ursula,
+                               cause="co_noncooperation", now=at("2026-11-06"))
+    event = Event.objects.get(kind="inspection.problem_found")
+    assert event.data["cause"] == "co_noncooperation" and event.data["tier"] == "district"
+    with pytest.raises(InvalidInput):
+        planned(d, body_tier="galactic")

@@ -91,15 +91,17 @@ def test_unknown_and_new_event_kinds(scored: Scored) -> None:
     j = d.jurisdiction.pk
     chain.append(jurisdiction_id=j, kind="grid.patrol_logged", at=timezone.now(), unit=d.lead, data={"x": 1})
     chain.append(jurisdiction_id=j, kind="inspection.problem_found", at=timezone.now(), unit=d.lead,
-                 rule_id="S3b-12(一)", data={"tier": "provincial", "cause": "own"})
+                 rule_id="S3b-12(一)", data={"tier": "provincial", "cause": "own", "lead_unit_id": d.lead.pk,
+                                             "co_unit_ids": [d.co.pk]})
     chain.append(jurisdiction_id=j, kind="inspection.inspector_no_show", at=timezone.now(), unit=d.co)
     chain.append(jurisdiction_id=j, kind="grid.complaint", at=timezone.now(), unit=d.other,
                  data={"score_fact": {"kind": "quality_finding", "attrs": {"level": "especially"},
                                       "rule_id": "S0-A四.3"}})
     report = services.sync(j)
     assert report.unmapped["grid.patrol_logged"] == 1
-    problem = ScoreEntry.objects.get(kind="inspection_problem")
-    assert problem.unit_id == d.lead.pk and problem.attr_dict == {"tier": "provincial", "cause": "own"}
+    problems = {e.unit_id: e.attr_dict for e in ScoreEntry.objects.filter(kind="inspection_problem")}
+    assert problems == {d.lead.pk: {"tier": "provincial", "cause": "own", "role": "lead"},
+                        d.co.pk: {"tier": "provincial", "cause": "own", "role": "co"}}
     assert ScoreEntry.objects.filter(kind="inspector_no_show", unit=d.co).count() == 1
     quality = ScoreEntry.objects.get(kind="quality_finding")
     assert quality.unit_id == d.other.pk and quality.rule_id == "S0-A四.3"
@@ -202,3 +204,29 @@ def test_s3b_17_needs_both_years(scored: Scored) -> None:
     _obstruction(s, d.other, timezone.localdate())  # only this year
     services.publish(actor=d.alice, code=year())
     assert not TriggerRecord.objects.filter(trigger_id="S3b-17").exists()
+
+
+def test_a_unit_page_counts_the_same_as_the_ranking(scored: Scored) -> None:
+    """A fact recorded ×3 (S0-A三.1 national +5 each) counts 15 on the ranking and on the unit's lines."""
+    d = scored.d
+    services.record_fact(actor=d.alice, unit=d.co, kind="commendation", day=timezone.localdate(), times=3,
+                         attrs={"tier": "national"}, description="三项国家级表彰", evidence_ref="国办督〔2026〕7号")
+    ranking = selectors.compute(d.jurisdiction.pk, year()).result.unit(str(d.co.pk))
+    detail = selectors.compute(d.jurisdiction.pk, year(), detail_unit=d.co.pk).result.unit(str(d.co.pk))
+    assert ranking.total == detail.total == 95.0
+    assert [(x.rule_id, x.count, x.contribution) for x in detail.lines] == [("S0-A三.1", 3, 15.0)]
+
+
+def test_s3b_17_opens_a_real_accountability_case(scored: Scored) -> None:
+    """With duban.accountability installed, S3b-17 opens one case (S3a-5(五)) per unit and period."""
+    from duban.accountability.models import Case
+
+    s, d = scored, scored.d
+    _s3b(s)
+    this = timezone.localdate()
+    _obstruction(s, d.other, this.replace(year=this.year - 1, month=5, day=4))
+    _obstruction(s, d.other, this)
+    services.publish(actor=d.alice, code=year())
+    services.publish(actor=d.alice, code=year())
+    case = Case.objects.get(unit=d.other, trigger_rule_id="S3b-17")
+    assert TriggerRecord.objects.get(trigger_id="S3b-17").case_ref == case.number

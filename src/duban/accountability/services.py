@@ -134,8 +134,8 @@ def do_open_case(*, actor: User, unit: Unit, trigger: str, summary: str, facts_t
 
 
 def _locked(case: Case, actor: User, expected_version: int | None) -> Case:
-    fresh = Case.objects.select_for_update().select_related("unit", "competent_unit", "implementing_unit").filter(
-        pk=case.pk).first()
+    fresh = Case.objects.select_for_update(of=("self",)).select_related(
+        "unit", "competent_unit", "implementing_unit").filter(pk=case.pk).first()
     if fresh is None or not visible_cases(actor).filter(pk=fresh.pk).exists():
         raise ItemNotFound(NOT_FOUND)
     if expected_version is not None and fresh.version != expected_version:

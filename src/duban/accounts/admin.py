@@ -80,6 +80,14 @@ class SeparatedRoleGrantInline(RoleGrantInline):
         return formset
 
 
+def _must_change(user: User) -> None:
+    from .services import security_of
+
+    sec = security_of(user)
+    sec.must_change_password = True
+    sec.save(update_fields=["must_change_password"])
+
+
 def _manages_people(request: HttpRequest) -> bool:
     """The system administrator (accounts, roles) and the security administrator (flags) manage people."""
     return bool(roles_of(request.user) & {Role.SYSADMIN, Role.SECURITY_ADMIN})
@@ -99,6 +107,20 @@ class SeparatedUserAdmin(DubanUserAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return Role.SYSADMIN in roles_of(request.user) or super().has_add_permission(request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:  # an account an administrator creates starts with an issued password
+            _must_change(obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """An administrator resetting someone's password: the person changes it at the next sign-in."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and str(request.user.pk) != str(id):
+            target = User.objects.filter(pk=id).first()
+            if target is not None:
+                _must_change(target)
+        return response
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))

@@ -7,6 +7,7 @@ actor (a management command, the demo builder) is recorded as made by the system
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -58,6 +59,8 @@ def on_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
 
     sec = AccountSecurity.objects.filter(user_id=user.pk).first()
     session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_LAST_SEEN] = int(time.time())  # the idle clock starts at sign-in
     if session is not None and sec is not None:
         if sec.totp_enabled:
             session[SESSION_OTP_PENDING] = True

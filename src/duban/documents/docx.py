@@ -227,6 +227,14 @@ def _table(doc: Document, rows: Sequence[Sequence[str]]) -> None:  # type: ignor
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # Columns as wide as their longest text (a unit's name needs more room than its rank).
+    longest = [max(2, *(len(str(row[c])) for row in rows)) + 1 for c in range(len(rows[0]))]
+    widths = [int(TEXT_WIDTH * n / sum(longest)) for n in longest]
+    table.autofit = False
+    for c, width in enumerate(widths):
+        table.columns[c].width = width
+        for cell in table.columns[c].cells:
+            cell.width = width
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
             cell = table.cell(r, c)

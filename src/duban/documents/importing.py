@@ -249,7 +249,7 @@ def read_table(source: Source_, layout: Layout, *, file_name: str = "") -> Table
     for offset, raw in enumerate(grid[last_header + 1:], start=last_header + 2):
         if len(raw) < width:
             raw = [*raw, *([None] * (width - len(raw)))]
-        values = {n: _text(raw[c]) for c, n in columns}
+        values = {n: (v.strip() if type(v := raw[c]) is str and v[:1] != "'" else _text(v)) for c, n in columns}
         if not any(values.values()):
             continue
         row = ItemImportRow(name, offset, values)

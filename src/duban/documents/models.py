@@ -96,3 +96,22 @@ class ImportedItem(models.Model):
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "key"], name="imported_item_key_unique")]
+
+
+class ImportedEntry(models.Model):
+    """The import key (具体内容 + 牵头责任单位) of a problem-list row imported into an inspection."""
+
+    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
+    inspection = models.ForeignKey("inspections.Inspection", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    entry = models.OneToOneField("inspections.Entry", on_delete=models.CASCADE, related_name="import_record")
+    file_sha256 = models.CharField(max_length=64)
+    sheet = models.CharField(max_length=64)
+    row = models.PositiveIntegerField()
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("问题清单导入记录")
+        verbose_name_plural = _("问题清单导入记录")
+        constraints = [models.UniqueConstraint(fields=["inspection", "key"], name="imported_entry_key_unique")]

@@ -13,4 +13,5 @@ urlpatterns = [
     path("export/jobs/<int:pk>/", views.export_status, name="export_status"),
     path("export/jobs/<int:pk>/download/", views.export_download, name="export_download"),
     path("import/items/", views.import_items, name="import_items"),
+    path("import/inspections/<int:pk>/problems/", views.import_problem_list, name="import_problems"),
 ]

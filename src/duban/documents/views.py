@@ -31,12 +31,14 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from duban.accounts import audit
+from duban.inspections import access as inspection_access
 from duban.items import access
 from duban.items.errors import ServiceError
 from duban.org.models import User
 from duban.urging import selectors as urging_selectors
 
-from . import archive, exports, importing, services
+from . import archive, exports, importing, importing_lists, services
 from .models import DocumentKind, ExportJob, IssuedDocument
 from .pdf import PdfUnavailable, docx_to_pdf
 from .wording import TemplateError
@@ -99,6 +101,7 @@ def item_notice(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     item = access.visible_items(_user(request)).filter(pk=pk).first()
     if item is None:
         raise Http404(_("事项不存在或您无权查看。"))
+    audit.log_item_read(request, item)  # a confidential item's notice is a read of it (S1-九(五))
     return _produce(request, lambda: services.notice(_user(request), item), fmt)
 
 
@@ -121,8 +124,10 @@ def issued_list(request: HttpRequest) -> HttpResponse:
         docs = docs.filter(kind=kind)
     visible = set(access.visible_items(user).values_list("pk", flat=True)) if not user.cleared_confidential else None
     rows = [d for d in docs[:500] if d.item_id is None or visible is None or d.item_id in visible]
+    open_inspections = inspection_access.visible_inspections(user).filter(state__in=importing_lists.OPEN)
     return render(request, "documents/issued_list.html", {
-        "documents": rows, "kinds": DocumentKind.choices, "kind": kind, "current": "documents:issued"})
+        "documents": rows, "kinds": DocumentKind.choices, "kind": kind, "current": "documents:issued",
+        "open_inspections": open_inspections[:50]})
 
 
 @login_required
@@ -159,6 +164,7 @@ def export_start(request: HttpRequest, ledger: str) -> HttpResponse:
         raise Http404
     params = {k: v for k, v in request.GET.items() if v}
     job = exports.create_job(user, ledger, params)
+    audit.log_export(request, f"{exports.LEDGERS[ledger].label}台账", rows=job.total, params=params)  # issue #8 §2
     if job.total <= _inline_limit():
         exports.run_job(job.pk)
         return redirect("documents:export_download", pk=job.pk)
@@ -214,21 +220,12 @@ def import_items(request: HttpRequest) -> HttpResponse:
     user = _office(request)
     jurisdiction = user.jurisdiction
     assert jurisdiction is not None
-    context: dict[str, Any] = {"columns": importing.COLUMNS, "required": importing.REQUIRED,
-                               "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "current": "documents:import_items",
-                               "year": timezone.localdate().year}
+    context = _import_context(reverse("documents:import_items"), _("从 Excel 台账导入督查事项"), importing.ITEMS)
     if request.method != "POST":
         return render(request, "documents/import_items.html", context)
     if request.POST.get("step") == "confirm":
         return _confirm_import(request, user, context)
-    upload = request.FILES.get("file")
-    error = ""
-    if upload is None:
-        error = _("请选择要上传的 Excel 文件。")
-    elif not (upload.name or "").lower().endswith(UPLOAD_SUFFIXES):
-        error = _("文件类型不支持：请上传 %(s)s 文件。") % {"s": "、".join(UPLOAD_SUFFIXES)}
-    elif (upload.size or 0) > MAX_UPLOAD_BYTES:
-        error = _("文件超过 %(n)s MB。") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    upload, error = _upload(request)
     if error:
         context["error"] = error
         return render(request, "documents/import_items.html", context, status=422)
@@ -238,13 +235,35 @@ def import_items(request: HttpRequest) -> HttpResponse:
     result = importing.read(data, jurisdiction, file_name=name)
     context.update({"result": result, "file_name": name})
     if not result.file_problems and (result.to_create or result.to_skip):
-        token = secrets.token_urlsafe(18)
-        (_pending_dir() / f"items-{token}.xlsx").write_bytes(data)
-        pending = request.session.get(SESSION_KEY, {})
-        pending[token] = {"name": name, "jurisdiction": jurisdiction.pk}
-        request.session[SESSION_KEY] = pending
-        context["token"] = token
+        context["token"] = _keep(request, data, name, user.jurisdiction_id, kind="items")
     return render(request, "documents/import_items.html", context, status=200 if result.ok else 422)
+
+
+def _import_context(action: str, heading: str, layout: importing.Layout, **extra: Any) -> dict[str, Any]:
+    return {"columns": layout.columns, "required": layout.required, "form_action": action, "heading": heading,
+            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), "year": timezone.localdate().year, **extra}
+
+
+def _keep(request: HttpRequest, data: bytes, name: str, jurisdiction_id: int | None, **extra: Any) -> str:
+    """Keep the uploaded file for the confirmation; the session knows its token, the request never names a path."""
+    token = secrets.token_urlsafe(18)
+    (_pending_dir() / f"items-{token}.xlsx").write_bytes(data)
+    pending = request.session.get(SESSION_KEY, {})
+    pending[token] = {"name": name, "jurisdiction": jurisdiction_id, **extra}
+    request.session[SESSION_KEY] = pending
+    return token
+
+
+def _upload(request: HttpRequest) -> tuple[Any, str]:
+    upload = request.FILES.get("file")
+    error = ""
+    if upload is None:
+        error = _("请选择要上传的 Excel 文件。")
+    elif not (upload.name or "").lower().endswith(UPLOAD_SUFFIXES):
+        error = _("文件类型不支持：请上传 %(s)s 文件。") % {"s": "、".join(UPLOAD_SUFFIXES)}
+    elif (upload.size or 0) > MAX_UPLOAD_BYTES:
+        error = _("文件超过 %(n)s MB。") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    return upload, error
 
 
 def _confirm_import(request: HttpRequest, user: User, context: dict[str, Any]) -> HttpResponse:
@@ -252,7 +271,8 @@ def _confirm_import(request: HttpRequest, user: User, context: dict[str, Any]) -
     pending = request.session.get(SESSION_KEY, {})
     entry = pending.get(token)  # only tokens this session was given: never a path from the request
     path = _pending_dir() / f"items-{token}.xlsx" if entry else None
-    if not entry or path is None or not path.is_file() or entry.get("jurisdiction") != user.jurisdiction_id:
+    if (not entry or path is None or not path.is_file() or entry.get("jurisdiction") != user.jurisdiction_id
+            or entry.get("kind") != "items"):
         context["error"] = _("预览已过期或已导入，请重新上传文件。")
         return render(request, "documents/import_items.html", context, status=409)
     assert user.jurisdiction is not None
@@ -275,6 +295,55 @@ def _confirm_import(request: HttpRequest, user: User, context: dict[str, Any]) -
     return redirect(reverse("items:list"))
 
 
+@login_required
+def import_problem_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office's existing 整改问题清单 into an inspection under way (S4-二(二)1): same preview and choice."""
+    user = _office(request)
+    inspection = inspection_access.visible_inspections(user).filter(pk=pk).first()
+    if inspection is None:
+        raise Http404(_("督查不存在或您无权查看。"))
+    context = _import_context(reverse("documents:import_problems", args=[pk]),
+                              _("导入整改问题清单：%(t)s") % {"t": inspection.title}, importing_lists.LAYOUT,
+                              lists=True, inspection=inspection)
+    kind = f"problems:{inspection.pk}"
+    if request.method != "POST":
+        return render(request, "documents/import_items.html", context)
+    if request.POST.get("step") == "confirm":
+        token = request.POST.get("token", "")
+        pending = request.session.get(SESSION_KEY, {})
+        entry = pending.get(token)
+        path = _pending_dir() / f"items-{token}.xlsx" if entry else None
+        if not entry or path is None or not path.is_file() or entry.get("kind") != kind:
+            context["error"] = _("预览已过期或已导入，请重新上传文件。")
+            return render(request, "documents/import_items.html", context, status=409)
+        result = importing_lists.read(path.read_bytes(), inspection, file_name=entry["name"])
+        try:
+            importing_lists.write(result, user, only_valid=request.POST.get("only_valid") == "1")
+        except ServiceError as exc:
+            context["error"] = exc.message
+            return render(request, "documents/import_items.html", context, status=exc.status)
+        if not result.written:
+            context.update({"result": result, "file_name": entry["name"], "token": token})
+            return render(request, "documents/import_items.html", context, status=422)
+        path.unlink(missing_ok=True)
+        pending.pop(token, None)
+        request.session[SESSION_KEY] = pending
+        messages.success(request, _("已导入问题清单：新增 %(c)s 条，跳过 %(s)s 条。") % {"c": result.created,
+                                                                                 "s": result.skipped})
+        return redirect(reverse("documents:import_problems", args=[pk]))
+    upload, error = _upload(request)
+    if error:
+        context["error"] = error
+        return render(request, "documents/import_items.html", context, status=422)
+    data = upload.read()
+    name = Path(upload.name or "upload.xlsx").name
+    result = importing_lists.read(data, inspection, file_name=name)
+    context.update({"result": result, "file_name": name})
+    if not result.file_problems and (result.to_create or result.to_skip):
+        context["token"] = _keep(request, data, name, user.jurisdiction_id, kind=kind)
+    return render(request, "documents/import_items.html", context, status=200 if result.ok else 422)
+
+
 # --- archive package -----------------------------------------------------------------------------
 
 
@@ -285,6 +354,7 @@ def item_archive(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.visible_items(user).filter(pk=pk).first()
     if item is None:
         raise Http404(_("事项不存在或您无权查看。"))
+    audit.log_export(request, f"归档材料包 {item.code}", params={})
     try:
         package, name = archive.build(user, item)
     except ServiceError as exc:

@@ -218,4 +218,4 @@ def figures(user: User, first: dt.date, last: dt.date, *, today: dt.date | None 
 
 
 def counts_by_state(qs: QuerySet[Concern]) -> dict[str, int]:
-    return {row["state"]: row["n"] for row in qs.order_by().values("state").annotate(n=Count("pk"))}
+    return {row["state"]: row["n"] for row in qs.order_by().values("state").annotate(n=Count("pk", distinct=True))}

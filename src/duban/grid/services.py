@@ -613,7 +613,7 @@ def do_intake(*, jurisdiction_id: int, source: str, intake: Intake, actor: User 
 
 
 def _lock(concern: Concern, version: int | None) -> Concern:
-    fresh = Concern.objects.select_for_update().select_related("community", "grid").get(pk=concern.pk)
+    fresh = Concern.objects.select_for_update(of=("self",)).select_related("community", "grid").get(pk=concern.pk)
     if version is not None and fresh.version != version:
         raise StateConflict(STALE)
     return fresh

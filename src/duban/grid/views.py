@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import grid_topology as topo
 from duban.core.grid_rules import TIER_LABELS
-from duban.items.errors import ServiceError
+from duban.items.errors import InvalidInput, ServiceError
 from duban.org.models import Unit, User
 
 from . import access, exports, selectors, services
@@ -127,7 +127,7 @@ def _json_field(text: str, label: str) -> Any:
     try:
         return json.loads(text)
     except (TypeError, ValueError) as exc:
-        raise services.InvalidInput(f"{label}不是有效的 JSON（GeoJSON）。") from exc
+        raise InvalidInput(f"{label}不是有效的 JSON（GeoJSON）。") from exc
 
 
 @login_required
@@ -187,7 +187,7 @@ def community_import(request: HttpRequest, pk: int) -> HttpResponse:
                                      complaint_phone=request.POST.get("complaint_phone", ""))
             messages.success(request, "社区边界已保存。")
         else:
-            raise services.InvalidInput("请选择要导入的 GeoJSON 文件。")
+            raise InvalidInput("请选择要导入的 GeoJSON 文件。")
     except UnicodeDecodeError:
         messages.error(request, "文件须为 UTF-8 编码的 GeoJSON。")
         return _community_again(request, community, status=422)
@@ -238,7 +238,7 @@ def grid_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "duty":
             person = User.objects.filter(pk=_int(post.get("user"), 0), jurisdiction_id=grid.jurisdiction_id).first()
             if person is None:
-                raise services.InvalidInput("请选择人员。", field_errors={"user": "请选择"})
+                raise InvalidInput("请选择人员。", field_errors={"user": "请选择"})
             services.do_assign_duty(actor=user, grid=grid, user=person, kind=post.get("kind", ""),
                                     scope=post.get("scope", Duty.Scope.ONE), full_time=post.get("full_time") == "1",
                                     public_phone=post.get("public_phone", ""), duty_text=post.get("duty_text", ""))
@@ -327,11 +327,17 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.queue(user, community, state=state or None)
     if request.GET.get("grid"):
         qs = qs.filter(grid_id=_int(request.GET["grid"], 0))
+    tier = request.GET.get("tier") or ""
+    if tier:  # 街道每周分析研判疑难问题 (S2a-二(五)): tier=subdistrict
+        qs = qs.filter(tier=tier)
     today = timezone.localdate()
+    counts = selectors.counts_by_state(qs)
     context = {
         "concerns": qs[:300], "states": Concern.State.choices, "state": state, "community": community,
-        "communities": access.visible_communities(user), "counts": selectors.counts_by_state(qs), "today": today,
-        "services": services.SERVICES, "query": request.GET.urlencode(),
+        "communities": access.visible_communities(user), "today": today,
+        "counts": [(label, counts.get(value, 0)) for value, label in Concern.State.choices],
+        "services": services.SERVICES, "query": request.GET.urlencode(), "tier": tier,
+        "tiers": [(t.value, label) for t, label in TIER_LABELS.items()],
     }
     htmx = getattr(request, "htmx", None)
     template = "grid/_concern_table.html" if htmx and htmx.target == "concern-table" else "grid/concerns.html"
@@ -413,14 +419,14 @@ def concern_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "classify":
             handler = User.objects.filter(pk=_int(post.get("handler"), 0)).first()
             if handler is None:
-                raise services.InvalidInput("请选择承办人。", field_errors={"handler": "请选择"})
+                raise InvalidInput("请选择承办人。", field_errors={"handler": "请选择"})
             services.do_classify(actor=user, concern=concern, tier=post.get("tier", ""),
                                  category=post.get("category", ""), handler=handler, version=version)
             messages.success(request, "已研判并指定承办人。")
         elif action == "assign-grid":
             grid = access.visible_grids(user).filter(pk=_int(post.get("grid"), 0)).first()
             if grid is None:
-                raise services.InvalidInput("请选择网格。", field_errors={"grid": "请选择"})
+                raise InvalidInput("请选择网格。", field_errors={"grid": "请选择"})
             services.do_assign_grid(actor=user, concern=concern, grid=grid, version=version)
             messages.success(request, f"已指定网格 {grid.code}。")
         elif action == "escalate":
@@ -451,6 +457,11 @@ def concern_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
+    until = request.GET.get("until", "")
+    try:  # ?until=YYYY-MM-DD: the period ending on that day (a past month, or the demo's date)
+        today = min(today, dt.date.fromisoformat(until)) if until else today
+    except ValueError:
+        messages.error(request, "截止日期格式应为 YYYY-MM-DD。")
     days = _int(request.GET.get("days"), 30) or 30
     first = today - dt.timedelta(days=days - 1)
     figs = selectors.figures(user, first, today, today=today)
@@ -501,7 +512,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if jurisdiction_id is None:
-                raise services.InvalidInput("暂未开通网上反映。")
+                raise InvalidInput("暂未开通网上反映。")
             concern = services.do_intake(jurisdiction_id=jurisdiction_id, source=Concern.Source.PUBLIC,
                                          intake=_intake(request.POST))
         except ServiceError as exc:

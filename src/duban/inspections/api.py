@@ -124,6 +124,7 @@ class ResponsibilityIn(Schema):
     person_id: int | None = None
     deadline: dt.date | None = None
     measures: str = ""
+    cause: str = Field("own", description="own / co_noncooperation（S3b-12(一)）")
     expected_version: int | None = None
 
 
@@ -311,7 +312,7 @@ def responsibility(request: HttpRequest, entry_id: int, payload: ResponsibilityI
     return _entry_out(services.do_assign_responsibility(
         actor=user, entry=_entry(request, entry_id), lead_unit=_unit(user, payload.lead_unit_id),
         co_units=co_units, person=_person(user, payload.person_id), deadline=payload.deadline,
-        measures=payload.measures, expected_version=payload.expected_version))
+        measures=payload.measures, cause=payload.cause, expected_version=payload.expected_version))
 
 
 @router.post("/entries/{entry_id}/report", response=EntryOut, summary="报送整改落实情况（S4-二(二)3）")

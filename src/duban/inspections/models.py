@@ -97,6 +97,11 @@ class Inspection(models.Model):
                              choices=[(s.value, PLAN_STATE_LABELS[s]) for s in PlanState])
     # The deadline set by the inspection for every finding (empty: S3d defaults per finding kind).
     rectification_deadline = models.DateField(_("统一整改时限"), null=True, blank=True)
+    # The level of the body that inspects (S3b-12(一): national / provincial / municipal inspections score;
+    # empty: this jurisdiction's own level). An upper inspection's findings are recorded with its tier.
+    body_tier = models.CharField(_("督查机关层级"), max_length=16, blank=True, choices=[
+        ("national", _("国务院及国务院办公厅")), ("provincial", _("省政府")), ("municipal", _("市政府")),
+        ("district", _("县（区）政府"))])
     ended_on = models.DateField(_("实际结束日期"), null=True, blank=True)
     report_due = models.DateField(_("报告时限"), null=True, blank=True)
     report_rule = models.CharField(max_length=20, blank=True)

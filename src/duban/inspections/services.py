@@ -64,6 +64,10 @@ LEADER_ONLY = "只有方案所报的审定领导可以审定督查方案（S3c-1
 
 TIERS = {Jurisdiction.Kind.CITY: "municipal", Jurisdiction.Kind.COUNTY: "district",
          Jurisdiction.Kind.DISTRICT: "district"}
+TIER_LABELS = {"national": "国务院及国务院办公厅", "provincial": "省政府", "municipal": "市政府",
+               "district": "县（区）政府"}
+# S3b-12(一): the problem is the lead unit's own, or caused by a co-unit's non-cooperation.
+CAUSES = {"own": "责任单位自身原因", "co_noncooperation": "配合单位不主动配合、推卸责任"}
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -200,7 +204,7 @@ def _locked(inspection: Inspection, actor: User) -> Inspection:
 def do_create_inspection(*, actor: User, kind: str, title: str, content: str, targets: Sequence[Unit],
                          methods: Sequence[str], leader: User, starts_on: dt.date, ends_on: dt.date,
                          team_leader: User | None = None, rectification_deadline: dt.date | None = None,
-                         now: dt.datetime | None = None) -> Inspection:
+                         body_tier: str = "", now: dt.datetime | None = None) -> Inspection:
     """巡查/督查/考察方案 (S4-二(一)): content, targets, methods from S4's lists, schedule, the leader who approves."""
     now = _now(now)
     _require_office(actor)
@@ -219,6 +223,8 @@ def do_create_inspection(*, actor: User, kind: str, title: str, content: str, ta
         errors["rectification_deadline"] = "整改时限不能早于督查结束日期。"
     if not leader.has_role(Role.DEPUTY_HEAD, Role.GOV_HEAD, Role.OFFICE_HEAD):
         errors["leader"] = "审定领导须为政府领导或政府办公室主要领导。"
+    if body_tier not in ("", *TIER_LABELS):
+        errors["body_tier"] = "督查机关层级无效。"
     if errors:
         raise InvalidInput("；".join(errors.values()), field_errors=errors)
     try:
@@ -233,7 +239,7 @@ def do_create_inspection(*, actor: User, kind: str, title: str, content: str, ta
         jurisdiction_id=actor.jurisdiction_id, code=f"{label}〔{year}〕{number}号", kind=kind, title=title.strip(),
         content=content.strip(), methods=list(methods), leader=leader, team_leader=team_leader or actor,
         starts_on=starts_on, ends_on=ends_on, rectification_deadline=rectification_deadline, created_by=actor,
-        created_at=now,
+        created_at=now, body_tier=body_tier,
     )
     inspection.targets.set(targets)
     _event(actor.jurisdiction_id, "inspection.created", now, actor, rule_id=core.KIND_RULES[InspectionKind(kind)],
@@ -389,7 +395,7 @@ def do_draw_team(*, actor: User, request: TeamRequest, seed: int | None = None,
 
 
 def _locked_member(member: TeamMember, actor: User) -> TeamMember:
-    fresh = TeamMember.objects.select_for_update().select_related("inspector", "inspection").filter(
+    fresh = TeamMember.objects.select_for_update(of=("self",)).select_related("inspector", "inspection").filter(
         pk=member.pk, jurisdiction_id=actor.jurisdiction_id).first()
     if fresh is None:
         raise ItemNotFound(NOT_FOUND)
@@ -725,7 +731,7 @@ def do_refer_for_accountability(*, actor: User, inspection: Inspection, unit: Un
 # --- 三单: measures, responsibility, rectification, verification, 回头看 (S4-二(二)) ------------------
 
 def _locked_entry(entry: Entry, actor: User, expected_version: int | None) -> Entry:
-    fresh = Entry.objects.select_for_update().select_related("inspection", "unit", "lead_unit").filter(
+    fresh = Entry.objects.select_for_update(of=("self",)).select_related("inspection", "unit", "lead_unit").filter(
         pk=entry.pk).first()
     if fresh is None or not access.visible_entries(actor).filter(pk=fresh.pk).exists():
         raise ItemNotFound(NOT_FOUND)
@@ -819,7 +825,7 @@ def do_escalate(*, actor: User, entry: Entry, text: str, now: dt.datetime | None
 @transaction.atomic
 def do_assign_responsibility(*, actor: User, entry: Entry, lead_unit: Unit | None, person: User | None,
                              co_units: Sequence[Unit] = (), deadline: dt.date | None = None,
-                             measures: str = "", now: dt.datetime | None = None,
+                             measures: str = "", cause: str = "own", now: dt.datetime | None = None,
                              expected_version: int | None = None) -> Entry:
     """S4-二(二)3 整改责任清单: the office names the lead unit, the co-units **and a person**; the unit then
     reports within 3 working days after the rectification deadline."""
@@ -834,6 +840,11 @@ def do_assign_responsibility(*, actor: User, entry: Entry, lead_unit: Unit | Non
         field = "person" if "责任人" in str(exc) else "lead_unit"
         raise _invalid(exc, field) from None
     assert lead_unit is not None and person is not None
+    if cause not in CAUSES:
+        raise InvalidInput("问题成因无效（S3b-12(一)）。", field_errors={"cause": "无效"})
+    if cause == "co_noncooperation" and not co_units:
+        raise InvalidInput("认定配合单位不配合时须列明配合责任单位（S3b-12(一)）。",
+                           field_errors={"cause": "无配合单位"})
     if deadline is None:
         deadline = fresh.deadline or required_deadline(fresh).date
         rule = fresh.deadline_rule or required_deadline(fresh).rule_id
@@ -851,7 +862,7 @@ def do_assign_responsibility(*, actor: User, entry: Entry, lead_unit: Unit | Non
                           text=f"牵头：{lead_unit.name}；配合：{'、'.join(u.name for u in co_units) or '无'}；"
                                f"责任人：{person.display_name}；整改时限 {deadline:%Y-%m-%d}，报送时限 {due:%Y-%m-%d}",
                           data={"lead_unit_id": lead_unit.pk, "co_unit_ids": co_ids, "person": person.pk,
-                                "deadline": deadline, "report_due": due},
+                                "deadline": deadline, "report_due": due, "cause": cause},
                           lead_unit=lead_unit, person=person, deadline=deadline, deadline_rule=rule,
                           report_due=due, measures=measures)
     fresh.co_units.set(co_units)
@@ -860,7 +871,8 @@ def do_assign_responsibility(*, actor: User, entry: Entry, lead_unit: Unit | Non
     _event(fresh.jurisdiction_id, "inspection.problem_found", now, actor, rule_id="S3b-12(一)", unit=lead_unit,
            summary=f"督查发现问题：{fresh.content[:80]}",
            data={"entry": fresh.pk, "inspection": fresh.inspection_id, "lead_unit_id": lead_unit.pk,
-                 "co_unit_ids": co_ids, "tier": TIERS.get(jurisdiction.kind, "district"), "kind": fresh.kind})
+                 "co_unit_ids": co_ids, "cause": cause, "kind": fresh.kind,
+                 "tier": fresh.inspection.body_tier or TIERS.get(jurisdiction.kind, "district")})
     _open_deadline(fresh.inspection, Deadline.Kind.RECTIFICATION_REPORT, due, "S4-二(二)3", fresh, lead_unit, now)
     notify(unit_people(lead_unit) + [person] + [p for u in co_units for p in unit_people(u)],
            kind="inspection_responsibility", title=f"整改责任清单：{fresh.inspection.code}-{fresh.number}",

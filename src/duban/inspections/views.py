@@ -110,6 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "todo": todo, "inspections": inspections[:100], "is_office": access.is_office(user),
         "kinds": [(k.value, core.KIND_LABELS[k]) for k in core.InspectionKind],
         "units": _units_of(user), "methods": core.PATROL_METHODS + core.INSPECTION_FORMS,
+        "tiers": list(services.TIER_LABELS.items()),
         "leaders": User.objects.filter(jurisdiction_id=user.jurisdiction_id,
                                        role_grants__role__in=[Role.DEPUTY_HEAD, Role.GOV_HEAD]).distinct(),
     })
@@ -129,6 +130,7 @@ def create(request: HttpRequest) -> HttpResponse:
             starts_on=_date(post.get("starts_on"), "starts_on", required=True) or dt.date.today(),
             ends_on=_date(post.get("ends_on"), "ends_on", required=True) or dt.date.today(),
             rectification_deadline=_date(post.get("rectification_deadline"), "rectification_deadline"),
+            body_tier=post.get("body_tier", ""),
         )
 
     if _run(request, call, "方案已拟定。"):
@@ -380,7 +382,7 @@ def entry_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             actor=user, entry=entry, lead_unit=_unit(user, post.get("lead_unit")),
             co_units=_units(user, post.getlist("co_units")), person=_person(user, post.get("person")),
             deadline=_date(post.get("deadline"), "deadline"), measures=post.get("measures", ""),
-            expected_version=version), "已列入责任清单。"),
+            cause=post.get("cause") or "own", expected_version=version), "已列入责任清单。"),
         "report": (lambda: services.do_report_rectification(actor=user, entry=entry, text=post.get("text", ""),
                                                             expected_version=version), "整改落实情况已报送。"),
         "close": (lambda: services.do_verify(actor=user, entry=entry, close=True, note=post.get("note", ""),

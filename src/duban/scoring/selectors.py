@@ -215,7 +215,8 @@ def live_entries(unit_id: int, period: Period) -> list[ScoreEntry]:
 
 
 def entry_fact(entry: ScoreEntry) -> Fact:
-    return Fact(str(entry.unit_id), entry.kind, entry.day, _attrs(entry.attrs), f"e{entry.pk}", entry.value, 1)
+    return Fact(str(entry.unit_id), entry.kind, entry.day, _attrs(entry.attrs), f"e{entry.pk}", entry.value,
+                entry.times)
 
 
 # -- computing ---------------------------------------------------------------------------------------
