@@ -93,6 +93,10 @@ def test_item_export_applies_the_filters_and_downloads_directly(district: Distri
     assert rows[1][6] == "责任分工" and rows[2][6:8] == ("牵头单位", "配合单位")
     assert [row[1] for row in rows[3:]] == [kept.code]
     assert client_for(d.ursula).get(r["Location"]).status_code == 404  # someone else's export
+    from duban.accounts.models import AuditKind, AuditRecord
+
+    record = AuditRecord.objects.get(kind=AuditKind.EXPORT)  # issue #8 §2: every export is audited
+    assert record.data["rows"] == 1 and record.data["filters"] == {"level": "especially"}
 
 
 def test_large_export_runs_in_the_background_with_progress(district: District, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,3 +107,19 @@ def test_S4_2_1_3_review_refers_a_unit_to_accountability(district: District) -> 
     assert client_for(d.ursula).post(f"/inspections/{insp.pk}/refer/", {
         "unit": d.lead.pk, "trigger": "S3a-5(三)", "summary": "x"}).status_code in (302, 404)
     assert Case.objects.count() == 1
+
+
+def test_S3c_14_ledger_filters_typical_cases_and_key_supervision(district: District) -> None:
+    d = district
+    insp = under_way(d, make_pools(d))
+    found(d, insp, description="普通问题甲")
+    found(d, insp, description="典型问题乙", typical=True)
+    c = client_for(d.alice)
+    page = c.get("/inspections/lists/?typical=1").content.decode()
+    assert "典型问题乙" in page and "普通问题甲" not in page
+    page = c.get("/inspections/lists/?key=1").content.decode()
+    assert "典型问题乙" not in page
+    response = c.get("/inspections/lists/problem.xlsx?typical=1")
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    contents = [row[1].value for row in ws.iter_rows() if row[0].value == 1 or row[0].value == 2]
+    assert contents == ["典型问题乙"]

@@ -185,11 +185,11 @@ def community_import(request: HttpRequest, pk: int) -> HttpResponse:
         elif boundary is not None:
             services.do_set_boundary(actor=user, community=community, geometry=boundary,
                                      complaint_phone=request.POST.get("complaint_phone", ""))
-            messages.success(request, "社区边界已保存。")
+            messages.success(request, _("社区边界已保存。"))
         else:
-            raise InvalidInput("请选择要导入的 GeoJSON 文件。")
+            raise InvalidInput(_("请选择要导入的 GeoJSON 文件。"))
     except UnicodeDecodeError:
-        messages.error(request, "文件须为 UTF-8 编码的 GeoJSON。")
+        messages.error(request, _("文件须为 UTF-8 编码的 GeoJSON。"))
         return _community_again(request, community, status=422)
     except ServiceError as exc:
         _error(request, exc)
@@ -234,11 +234,11 @@ def grid_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "attributes":
             services.do_update_attributes(actor=user, grid=grid, attrs=_attrs(post))
-            messages.success(request, "网格属性已保存。")
+            messages.success(request, _("网格属性已保存。"))
         elif action == "duty":
             person = User.objects.filter(pk=_int(post.get("user"), 0), jurisdiction_id=grid.jurisdiction_id).first()
             if person is None:
-                raise InvalidInput("请选择人员。", field_errors={"user": "请选择"})
+                raise InvalidInput(_("请选择人员。"), field_errors={"user": "请选择"})
             services.do_assign_duty(actor=user, grid=grid, user=person, kind=post.get("kind", ""),
                                     scope=post.get("scope", Duty.Scope.ONE), full_time=post.get("full_time") == "1",
                                     public_phone=post.get("public_phone", ""), duty_text=post.get("duty_text", ""))
@@ -246,7 +246,7 @@ def grid_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "remove-duty":
             duty = get_object_or_404(Duty, pk=_int(post.get("duty"), 0), grid=grid)
             services.do_remove_duty(actor=user, duty=duty)
-            messages.success(request, "职责已解除。")
+            messages.success(request, _("职责已解除。"))
         else:
             raise Http404
     except ServiceError as exc:
@@ -281,7 +281,7 @@ def patrol_page(request: HttpRequest) -> HttpResponse:
                 services.do_add_log(actor=user, grid=grid, kind=post.get("kind", ""), text=post.get("text", ""),
                                     households=_int(post.get("households"), 0) or 0,
                                     issue_types=post.getlist("issue_types"))
-                messages.success(request, "民情日志已保存。")
+                messages.success(request, _("民情日志已保存。"))
             else:
                 raise Http404
         except ServiceError as exc:
@@ -419,28 +419,28 @@ def concern_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "classify":
             handler = User.objects.filter(pk=_int(post.get("handler"), 0)).first()
             if handler is None:
-                raise InvalidInput("请选择承办人。", field_errors={"handler": "请选择"})
+                raise InvalidInput(_("请选择承办人。"), field_errors={"handler": "请选择"})
             services.do_classify(actor=user, concern=concern, tier=post.get("tier", ""),
                                  category=post.get("category", ""), handler=handler, version=version)
-            messages.success(request, "已研判并指定承办人。")
+            messages.success(request, _("已研判并指定承办人。"))
         elif action == "assign-grid":
             grid = access.visible_grids(user).filter(pk=_int(post.get("grid"), 0)).first()
             if grid is None:
-                raise InvalidInput("请选择网格。", field_errors={"grid": "请选择"})
+                raise InvalidInput(_("请选择网格。"), field_errors={"grid": "请选择"})
             services.do_assign_grid(actor=user, concern=concern, grid=grid, version=version)
             messages.success(request, f"已指定网格 {grid.code}。")
         elif action == "escalate":
             handler = User.objects.filter(pk=_int(post.get("handler"), 0)).first() if post.get("handler") else None
             services.do_escalate(actor=user, concern=concern, reason=post.get("reason", ""), handler=handler,
                                  version=version)
-            messages.success(request, "已提交街道协调解决。")
+            messages.success(request, _("已提交街道协调解决。"))
         elif action == "to-item":
             concern = services.do_to_item(actor=user, concern=concern, reason=post.get("reason", ""),
                                           level=post.get("level") or "generally")
             messages.success(request, f"已转为督查事项 {concern.item.code}（待审批）。")  # type: ignore[union-attr]
         elif action == "resolve":
             services.do_resolve(actor=user, concern=concern, result=post.get("result", ""), version=version)
-            messages.success(request, "已办结，结果已反馈居民，等待居民评价。")
+            messages.success(request, _("已办结，结果已反馈居民，等待居民评价。"))
         else:
             raise Http404
     except ServiceError as exc:
@@ -461,7 +461,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     try:  # ?until=YYYY-MM-DD: the period ending on that day (a past month, or the demo's date)
         today = min(today, dt.date.fromisoformat(until)) if until else today
     except ValueError:
-        messages.error(request, "截止日期格式应为 YYYY-MM-DD。")
+        messages.error(request, _("截止日期格式应为 YYYY-MM-DD。"))
     days = _int(request.GET.get("days"), 30) or 30
     first = today - dt.timedelta(days=days - 1)
     figs = selectors.figures(user, first, today, today=today)
@@ -512,7 +512,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if jurisdiction_id is None:
-                raise InvalidInput("暂未开通网上反映。")
+                raise InvalidInput(_("暂未开通网上反映。"))
             concern = services.do_intake(jurisdiction_id=jurisdiction_id, source=Concern.Source.PUBLIC,
                                          intake=_intake(request.POST))
         except ServiceError as exc:
@@ -532,7 +532,7 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.do_feedback(token=token, satisfaction=_int(request.POST.get("satisfaction"), 0) or 0,
                                  text=request.POST.get("feedback", ""))
-            messages.success(request, "感谢您的评价！")
+            messages.success(request, _("感谢您的评价！"))
             return redirect("grid:public_status", token=token)
         except ServiceError as exc:
             _error(request, exc)

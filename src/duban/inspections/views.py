@@ -287,7 +287,7 @@ def pools(request: HttpRequest) -> HttpResponse:
 
 def _filtered(request: HttpRequest) -> tuple[QuerySet[Entry], dict[str, str]]:
     user = _user(request)
-    f = {k: request.GET.get(k, "") for k in ("list", "state", "unit", "inspection", "key", "q")}
+    f = {k: request.GET.get(k, "") for k in ("list", "state", "unit", "inspection", "key", "typical", "q")}
     qs = access.visible_entries(user).select_related("inspection", "unit", "lead_unit", "person").prefetch_related(
         "co_units")
     if f["list"] == "problem":
@@ -306,6 +306,8 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Entry], dict[str, str]]:
         qs = qs.filter(inspection_id=f["inspection"])
     if f["key"] == "1":
         qs = qs.filter(key_supervision=True)
+    if f["typical"] == "1":  # S3c-14 不落实典型事项清单
+        qs = qs.filter(finding__typical=True)
     if f["q"]:
         qs = qs.filter(content__icontains=f["q"])
     return qs.distinct().order_by("inspection_id", "number"), f

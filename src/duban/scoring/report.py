@@ -20,8 +20,8 @@ def kind_label(kind: str) -> str:
 
 
 def attrs_text(attrs: dict[str, Any]) -> str:
-    return "，".join(f"{ATTRS[k].label if k in ATTRS else k}：{value_label(k, v)}" for k, v in attrs.items()
-                    if k != "item")
+    return "，".join(value_label(k, v) if isinstance(v, bool) else f"{ATTRS[k].label if k in ATTRS else k}："
+                    f"{value_label(k, v)}" for k, v in attrs.items() if k != "item")
 
 
 @dataclass

@@ -193,6 +193,8 @@ def aggregated_facts(jurisdiction_id: int, period: Period, *, by_quarter: bool =
     last = period.first_quarter + period.quarters - 1
     qs = ScoreEntry.objects.filter(jurisdiction_id=jurisdiction_id, quarter__gte=period.first_quarter,
                                    quarter__lte=last)
+    if policy is not None:
+        qs = qs.filter(kind__in=sorted(fact_requirements(policy)))  # kinds the policy never reads: not fetched
     if exclude_unit is not None:
         qs = qs.exclude(unit_id=exclude_unit)
     bucket = F("quarter") if by_quarter else F("quarter") / 4
