@@ -20,6 +20,9 @@ def post_login() -> Any:
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings: Any) -> None:
     """New passwords hash with MD5 here (PBKDF2 would dominate the run); the factories' PBKDF2 hash still checks."""
+    from tests.factories import _password_hash
+
+    _password_hash()  # the factories cache their PBKDF2 hash first, so other test files never see an MD5 one
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",

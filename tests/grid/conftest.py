@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from shapely.geometry import Polygon, mapping
-from tests.core.test_grid_topology import BOUNDARY, grids
-from tests.factories import District, UnitFactory, UserFactory, make_district
 
 from duban.core.lifecycle import Role
 from duban.grid import services
 from duban.grid.models import Duty, Grid
 from duban.org.models import Unit, User
+from tests.core.test_grid_topology import BOUNDARY, grids
+from tests.factories import District, UnitFactory, UserFactory, make_district
 
 
 def geo(poly: Polygon) -> dict[str, Any]:

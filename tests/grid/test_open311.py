@@ -13,10 +13,10 @@ import pytest
 import requests
 from django.test import Client
 from georeport import GeoReport
-from tests.grid.conftest import World, make_world
 
 from duban.grid import services
 from duban.grid.models import Concern
+from tests.grid.conftest import World, make_world
 
 
 @pytest.mark.django_db

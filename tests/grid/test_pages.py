@@ -7,13 +7,13 @@ import json
 
 import pytest
 from django.test import Client
+
+from duban.grid import services
+from duban.grid.models import Concern, Grid
 from tests.core.test_grid_topology import Q2, grids
 from tests.factories import client_for
 from tests.grid.conftest import World, geo
 from tests.grid.test_services import intake
-
-from duban.grid import services
-from duban.grid.models import Concern, Grid
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,6 @@ import io
 import openpyxl
 import pytest
 from django.utils import timezone
-from tests.core.test_grid_topology import BOUNDARY, Q1, Q2, grids
-from tests.factories import at
-from tests.grid.conftest import World, collection, geo
 
 from duban.core.grid_rules import Tier
 from duban.grid import access, exports, selectors, services
@@ -20,6 +17,9 @@ from duban.items.errors import InvalidInput, ItemNotFound, PermissionDenied, Sta
 from duban.items.models import Item
 from duban.ledger.chain import verify_chain
 from duban.ledger.models import Event
+from tests.core.test_grid_topology import BOUNDARY, Q1, Q2, grids
+from tests.factories import at
+from tests.grid.conftest import World, collection, geo
 
 pytestmark = pytest.mark.django_db
 

@@ -422,11 +422,15 @@ def test_S0_14_batch_archive_page_names_a_custodian_and_refuses_incomplete_files
     single_lifecycle_until_pass(d, ready)
     alice = client_for(d.alice)
     status, html = _page(alice, "/items/batch/archive/check/", {"items": [ready.pk, not_ready.pk]})
-    assert status == 200 and "将处理 1 项" in html and "归档材料不全" in html
+    assert status == 200 and "将处理 1 项" in html and "不能执行「立卷归档」" in html
     assert f'<option value="{d.carl.pk}"' in html and f'<option value="{d.ursula.pk}"' not in html
     status, html = _page(alice, "/items/batch/archive/", {"items": [ready.pk, not_ready.pk], "custodian": d.carl.pk})
     assert status == 200 and "已完成 1 项" in html
     ready.refresh_from_db()
     assert (ready.state, ready.custodian_id) == (ItemState.ARCHIVED, d.carl.pk)
-    status, html = _page(alice, "/items/batch/archive/", {"items": [not_ready.pk], "custodian": d.ursula.pk})
+    closed = register_one(d, "已审阅的另一项")
+    single_lifecycle_until_pass(d, closed)
+    status, html = _page(alice, "/items/batch/archive/", {"items": [closed.pk], "custodian": d.ursula.pk})
     assert "保管人须为本辖区督查室人员" in html  # S0-14: the custodian is office staff
+    closed.refresh_from_db()
+    assert closed.state == ItemState.CLOSED

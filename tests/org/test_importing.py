@@ -93,7 +93,7 @@ def test_units_every_problem_kind_is_reported_with_sheet_row_and_column_and_noth
     CategoryFactory(jurisdiction=district.jurisdiction, name="街道类")
     before = Unit.objects.count()
     long_code = "X" * 33
-    path = xlsx(tmp_path / "bad.xlsx", UNIT_COLUMNS + ["", "备注"], [
+    path = xlsx(tmp_path / "bad.xlsx", [*UNIT_COLUMNS, "", "备注"], [
         ["A1", "好单位", "部门", "", "", "", "", "备注随意"],  # row 3: fine (备注 is an extra column, ignored)
         ["A1", "", "部门", "", "", "", "", ""],  # row 4: duplicate code, missing name
         ["A2", "单位二", "外星机构", "NOPE", "不存在的类别", "nobody"],  # row 5
@@ -188,7 +188,8 @@ def test_people_import_with_roles_and_clearance_and_reimport_updates(district: D
     assert (again.created, again.updated) == (0, 2) and RoleGrant.objects.count() == grants
     assert User.objects.get(username="li").check_password("Shifan-2026-qu")  # re-import keeps passwords
     # The roster changes: wang is now only the unit head; the file is the truth for roles.
-    changed = xlsx(tmp_path / "people2.xlsx", PEOPLE_COLUMNS, [["wang", "王五", "CZJ", "局长", "", "单位主要负责人", "是"]])
+    changed = xlsx(tmp_path / "people2.xlsx", PEOPLE_COLUMNS,
+                   [["wang", "王五", "CZJ", "局长", "", "单位主要负责人", "是"]])
     assert import_people(changed, district.jurisdiction).updated == 1
     wang = User.objects.get(username="wang")
     assert wang.role_set() == {Role.UNIT_HEAD} and wang.unit == district.co and wang.cleared_confidential

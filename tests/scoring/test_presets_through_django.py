@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 import pytest
 from django.utils import timezone
 
-from duban.core.scoring import Fact, Period, Unit, load_preset, score
 from duban.core.lifecycle import Role
+from duban.core.scoring import Fact, Period, Unit, load_preset, score
 from duban.ledger import chain
 from duban.org.models import Category, Jurisdiction
 from duban.org.models import Unit as OrgUnit

@@ -29,7 +29,22 @@ def _cookies(user: Any) -> dict[str, str]:
     return {"sessionid": session.session_key or "", "csrftoken": CSRF}
 
 
+@pytest.fixture
+def _keep_connection() -> Any:
+    """Calling the WSGI app directly fires request_started/finished, which would close the test's connection
+    (Django's own test client avoids that the same way)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_connection")
 def test_api_never_answers_500(district: District) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     received(district)

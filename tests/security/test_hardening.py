@@ -165,3 +165,19 @@ def test_export_cells_beginning_with_formula_characters_are_text(district: Distr
             assert cell.data_type != "f", cell.value  # no cell is a formula
             if isinstance(cell.value, str) and formula in cell.value:
                 assert not cell.value.startswith(lead)
+
+
+def test_text_postgresql_cannot_store_is_a_422_and_changes_nothing(district: District, as_user: Any) -> None:
+    """NUL characters: SQLite stores them, PostgreSQL refuses (DataError) — the API answers 422 either way
+    or stores the text; never a 500, never half a write (found by the schemathesis run on PostgreSQL)."""
+    item = received(district)
+    client = as_user(district.ursula)
+    client.get("/items/")
+    token = client.cookies["csrftoken"].value
+    before = (Report.objects.count(), Item.objects.get(pk=item.pk).version)
+    response = client.post(f"/api/items/{item.pk}/reports/progress", {"text": "进展\u0000附注"},
+                           content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code in (200, 422), response.content
+    if response.status_code == 422:
+        assert "无法保存" in response.json()["detail"]
+        assert (Report.objects.count(), Item.objects.get(pk=item.pk).version) == before

@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from duban.items import services
-from duban.items.exports import HEADERS, escape_cell
+from duban.items.exports import escape_cell
 from duban.items.models import Item
 from tests.factories import District
 
@@ -185,11 +185,14 @@ def test_export_is_the_filtered_list_with_title_header_and_frozen_pane(district:
     ws = _sheet(client_for(d.alice).get("/items/export.xlsx", {"state": "assigned"}))
     rows = list(ws.iter_rows(values_only=True))
     assert "示范区督查事项清单" in rows[0][0]
-    assert "A1:J1" in [str(r) for r in ws.merged_cells.ranges]
-    assert list(rows[1]) == HEADERS
-    assert ws.freeze_panes == "A3"
-    assert len(rows) == 3
-    number, code, title, source, level, lead, co, deadline, state, returns = rows[2]
+    merged = [str(r) for r in ws.merged_cells.ranges]
+    assert "A1:K1" in merged and "G2:H2" in merged  # 责任分工 over 牵头单位 | 配合单位 (issue #7)
+    assert rows[1] == ("序号", "编号", "事项名称", "办理内容", "来源", "督查等级", "责任分工", None, "办结时限", "状态",
+                       "退回次数")
+    assert (rows[2][6], rows[2][7]) == ("牵头单位", "配合单位")
+    assert ws.freeze_panes == "A4"
+    assert len(rows) == 4
+    number, code, title, _content, source, level, lead, co, deadline, state, returns = rows[3]
     assert (number, code, title) == (1, item.code, "导出的事项")
     assert (source, level, lead, co, state, returns) == (
         "常务会议/办公会议议定事项", "特别重要", "区发展和改革局", "区财政局", "待签收", 2
@@ -202,7 +205,7 @@ def test_export_escapes_formula_cells(district: District) -> None:
     registered(d, title="=HYPERLINK(\"http://evil\",\"点我\")", content="x")
     registered(d, title="@SUM(1+1)", content="x")
     ws = _sheet(client_for(d.alice).get("/items/export.xlsx"))
-    titles = [row[2] for row in ws.iter_rows(min_row=3, values_only=True)]
+    titles = [row[2] for row in ws.iter_rows(min_row=4, values_only=True)]
     assert sorted(titles) == sorted(["'=HYPERLINK(\"http://evil\",\"点我\")", "'@SUM(1+1)"])
     assert [escape_cell(v) for v in ("-1", "+1", "正常", 5)] == ["'-1", "'+1", "正常", 5]
 

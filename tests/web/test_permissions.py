@@ -27,7 +27,7 @@ def exported_titles(user) -> list[str]:  # type: ignore[no-untyped-def]
     r = client_for(user).get("/items/export.xlsx")
     assert r.status_code == 200
     ws = load_workbook(io.BytesIO(r.content)).active
-    return [row[2] for row in ws.iter_rows(min_row=3, values_only=True)]
+    return [row[2] for row in ws.iter_rows(min_row=4, values_only=True)]
 
 
 def test_other_units_staff_get_404_on_the_item_page_actions_and_attachments(district: District, tmp_path) -> None:  # type: ignore[no-untyped-def]

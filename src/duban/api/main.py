@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -55,6 +56,13 @@ def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return api.create_response(
         request, {"detail": exc.message, "field_errors": exc.field_errors}, status=exc.status
     )
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """PostgreSQL refuses text it cannot store (NUL characters, over-long values): the service's transaction
+    rolled back, so nothing changed — a 422, not a 500 (found by the schemathesis run, issue #8)."""
+    return _error(request, 422, "输入有误：文本含有无法保存的字符（如 \\u0000）或超出长度限制，未作任何修改。")
 
 
 @api.exception_handler(ValidationError)

@@ -81,6 +81,8 @@ ALIASES = {
 }
 HEADER_SEARCH_ROWS = 10
 IN_CHUNK = 900
+WHOLE_SCAN = 5000
+LEVEL_VALUES = frozenset(lv.value for lv in Level)
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 UNIT_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 SKIP = "已导入，跳过"
@@ -265,6 +267,8 @@ def _text(value: Any) -> str:
         return (value[1:] if value[:1] == "'" and value[1:2] in _FORMULA_FIRST else value).strip()
     if value is None:
         return ""
+    if type(value) is dt.date:
+        return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, dt.datetime):
@@ -331,6 +335,7 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
         units.setdefault(u.code, u)
         units[u.name] = u
     keys_in_file: dict[str, int] = {}
+    split_cache: dict[str, list[str]] = {}
     title_limit = Item._meta.get_field("title").max_length or 200
     for row in result.rows:
         v = row.values
@@ -340,7 +345,9 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
         elif len(title) > title_limit:
             _add(row, letters, "事项名称", f"超过 {title_limit} 个字符（现有 {len(title)} 个）")
         lead_text = v.get("牵头单位", "")
-        if not lead_text:
+        if lead_text in units:  # the common case: one known unit
+            row.lead = units[lead_text]
+        elif not lead_text:
             _add(row, letters, "牵头单位", "必填：缺少牵头单位")
         else:
             names = [n for n in UNIT_SEPARATORS.split(lead_text) if n]
@@ -350,7 +357,10 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
                 row.lead = units.get(lead_text)
                 if row.lead is None:
                     _add(row, letters, "牵头单位", f"未知单位「{lead_text}」：本辖区没有此单位名称或代码")
-        for name in (n for n in UNIT_SEPARATORS.split(v.get("配合单位", "")) if n):
+        co_text = v.get("配合单位", "")
+        if co_text not in split_cache:
+            split_cache[co_text] = [n for n in UNIT_SEPARATORS.split(co_text) if n]
+        for name in split_cache[co_text]:
             unit = units.get(name)
             if unit is None:
                 _add(row, letters, "配合单位", f"未知单位「{name}」：本辖区没有此单位名称或代码")
@@ -364,7 +374,7 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
         level = v.get("督查等级", "")
         if not level:
             row.level = Level.GENERALLY_IMPORTANT.value
-        elif level in LEVEL_BY_LABEL or level in {lv.value for lv in Level}:
+        elif level in LEVEL_BY_LABEL or level in LEVEL_VALUES:
             row.level = LEVEL_BY_LABEL.get(level, level)
         else:
             _add(row, letters, "督查等级", f"未知督查等级「{level}」，可用：特别重要、比较重要、一般重要")
@@ -394,6 +404,9 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
 def _existing(qs: Any, field_name: str, values: list[str]) -> set[str]:
     """Which of ``values`` the queryset holds in ``field_name`` — in chunks (SQLite's variable limit)."""
     found: set[str] = set()
+    if len(values) > WHOLE_SCAN:  # many values: one scan of the jurisdiction beats hundreds of IN (...) queries
+        wanted = set(values)
+        return {v for v in qs.values_list(field_name, flat=True).iterator(chunk_size=5000) if v in wanted}
     for start in range(0, len(values), IN_CHUNK):
         chunk = values[start:start + IN_CHUNK]
         found.update(qs.filter(**{f"{field_name}__in": chunk}).values_list(field_name, flat=True))

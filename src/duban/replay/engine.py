@@ -18,7 +18,6 @@ from duban.core.lifecycle import Role
 from duban.items import services
 from duban.items.errors import InvalidInput, ServiceError
 from duban.items.models import Item, Source
-from duban.ledger import chain
 from duban.ledger.models import Event
 from duban.org.models import Category, Jurisdiction, RoleGrant, Unit, User
 from duban.urging import services as urging
@@ -258,7 +257,8 @@ def scores(cast: Cast, scenario: Scenario, end: dt.date) -> dict[str, Any]:
     sequence numbers / recorded facts behind it (issue 4 item 5)."""
     from duban.core.scoring import preset_names
     from duban.scoring import report as score_report
-    from duban.scoring import selectors, services as scoring
+    from duban.scoring import selectors
+    from duban.scoring import services as scoring
 
     j = cast.jurisdiction.pk
     scoring.sync(j)
