@@ -195,6 +195,31 @@ def test_people_import_with_roles_and_clearance_and_reimport_updates(district: D
     assert wang.role_set() == {Role.UNIT_HEAD} and wang.unit == district.co and wang.cleared_confidential
 
 
+def test_people_import_refuses_the_three_administrator_roles_and_audits_each_grant(
+        district: District, tmp_path: Path) -> None:
+    """三员分立 (issue #8): a roster cannot hand out 系统/安全/审计管理员, nor re-role an administrator's account."""
+    from duban.accounts.models import AuditRecord
+
+    RoleGrant.objects.create(jurisdiction=district.jurisdiction, user=UserFactory(
+        username="aq", jurisdiction=district.jurisdiction, unit=district.office), role=Role.SECURITY_ADMIN)
+    users, grants = User.objects.count(), RoleGrant.objects.count()
+    path = xlsx(tmp_path / "admins.xlsx", PEOPLE_COLUMNS, [
+        ["zhao", "赵六", "OFFICE", "", "", "督查室工作人员、审计管理员", "否"],
+        ["aq", "安管员", "OFFICE", "", "", "督查室工作人员", "否"],
+    ], title="人员")
+    result = import_people(path, district.jurisdiction)
+    assert not result.ok and not result.written
+    messages = {(p.row, p.column): p.message for p in result.problems}
+    assert "审计管理员" in messages[(3, "角色")] and "三员分立" in messages[(3, "角色")]
+    assert "管理员专用账号" in messages[(4, "角色")]
+    assert (User.objects.count(), RoleGrant.objects.count()) == (users, grants)
+    audited = AuditRecord.objects.count()
+    fine = xlsx(tmp_path / "fine.xlsx", PEOPLE_COLUMNS,
+                [["zhao", "赵六", "FGJ", "", "", "单位联络员、具体经办人", "否"]], title="人员")
+    assert import_people(fine, district.jurisdiction).ok
+    assert AuditRecord.objects.count() >= audited + 2  # each grant is in the audit log
+
+
 def test_people_without_a_role_column_keep_their_roles(district: District, tmp_path: Path) -> None:
     path = xlsx(tmp_path / "p.xlsx", ["用户名", "姓名", "电话"], [["ursula", "于联络员", "0351-7654321"]], title="人员")
     assert import_people(path, district.jurisdiction).updated == 1

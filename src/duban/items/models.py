@@ -349,7 +349,7 @@ class Sequence(models.Model):
     """Per-jurisdiction, per-kind, per-year counters for document numbers (督〔2026〕12号)."""
 
     jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
-    kind = models.CharField(max_length=16)
+    kind = models.CharField(max_length=32)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 

@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from duban.core.lifecycle import UNIT_ROLES, Role
+from duban.core.lifecycle import SEPARATED_ADMIN_ROLES, UNIT_ROLES, Role
 
 from .models import ROLE_LABELS, Category, Jurisdiction, RoleGrant, Unit, User
 
@@ -345,6 +345,9 @@ def validate_people(source: Source, jurisdiction: Jurisdiction, *, file_name: st
                .values_list("username", flat=True))
     taken = set(User.objects.filter(username__in=usernames).exclude(jurisdiction=jurisdiction)
                 .values_list("username", flat=True))
+    admin_usernames = set(RoleGrant.objects.filter(
+        user__username__in=usernames, role__in=[r.value for r in SEPARATED_ADMIN_ROLES],
+    ).values_list("user__username", flat=True))
     seen: dict[str, int] = {}
     for row in result.rows:
         v = row.values
@@ -379,6 +382,14 @@ def validate_people(source: Source, jurisdiction: Jurisdiction, *, file_name: st
                 check.add(row, "角色", f"未知角色「{label}」，可用：" + "、".join(ROLE_LABELS.values()))
             elif role not in roles:
                 roles.append(role)
+        # 三员分立 (issue #8): the three administrator roles are granted one by one by the superuser, never
+        # in bulk; an administrator's dedicated account takes no roles from a roster either.
+        admin_roles = [ROLE_LABELS[r] for r in roles if r in SEPARATED_ADMIN_ROLES]
+        if admin_roles:
+            check.add(row, "角色", f"三员分立：「{'、'.join(admin_roles)}」不能通过导入授予，"
+                                 "请由超级管理员在管理后台逐一授予")
+        elif "角色" in v and username in admin_usernames:
+            check.add(row, "角色", "三员分立：该人员为管理员专用账号，不能通过导入修改其角色")
         needs_unit = [ROLE_LABELS[r] for r in roles if r in UNIT_ROLES]
         if needs_unit and not unit_code:
             check.add(row, "单位代码", f"角色「{'、'.join(needs_unit)}」须填写所在单位")
@@ -497,10 +508,8 @@ def import_people(source: Source, jurisdiction: Jurisdiction, *, dry_run: bool =
                 wanted = {ROLE_BY_LABEL[label] for label in ROLE_SEPARATORS.split(v.get("角色", "")) if label}
                 have = {Role(r) for r in user.role_grants.values_list("role", flat=True)}
                 user.role_grants.filter(role__in=[r.value for r in have - wanted]).delete()
-                RoleGrant.objects.bulk_create([
-                    RoleGrant(jurisdiction=jurisdiction, user=user, role=r.value)
-                    for r in sorted(wanted - have)
-                ])
+                for r in sorted(wanted - have):  # one by one: the audit log and 三员分立 checks see each grant
+                    RoleGrant.objects.create(jurisdiction=jurisdiction, user=user, role=r.value)
             if created:
                 result.created += 1
             else:

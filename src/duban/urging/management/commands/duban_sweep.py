@@ -15,6 +15,8 @@ from django.utils import timezone
 from duban.grid.services import sweep as grid_sweep
 from duban.inspections.sweep import sweep_inspections
 from duban.notify.services import deliver_due
+from duban.org.models import Jurisdiction
+from duban.scoring.services import sync as scoring_sync
 from duban.urging.services import sweep
 
 
@@ -41,6 +43,8 @@ class Command(BaseCommand):
         result = sweep(now)
         grid_sweep(now)  # residents' issues: 当日清 and tier deadlines (S2a-二(五))
         sweep_inspections(now)  # late inspection / 三单 reports, S3a-5(二) cases (duban.inspections.sweep)
+        for jurisdiction_id in Jurisdiction.objects.values_list("pk", flat=True):
+            scoring_sync(jurisdiction_id, now=now)  # new events → score entries (incremental, idempotent)
         sent = failed = 0
         if not options["no_deliver"]:
             sent, failed = deliver_due(now)
