@@ -157,7 +157,9 @@ LOGIN_REDIRECT_URL = "web:todo"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Only Simplified Chinese ships: a browser asking for English must not get English dates and number
+# formats around Chinese text (LocaleMiddleware can only choose a listed language).
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -26,3 +26,4 @@ def build(demo: Any) -> None:
                                    title=title, password=_password_hash(), is_staff=True)
         services.grant_role(actor=None, user=user, role=role)  # a command on the server: 三员分立 allows it
         demo.people[username] = user
+        demo.logins.append((username, f"{title}（三员分立：不查阅业务内容）"))

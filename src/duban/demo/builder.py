@@ -73,6 +73,7 @@ LOGINS: list[tuple[str, str]] = [
     ("zhuren", "政府办公室主要领导：审定立项、签发蓝色催办单"),
     ("ducha1", "督查室主任（可查阅涉密事项）：立项、交办、审核、归档"),
     ("ducha2", "督查室工作人员（无涉密权限）"),
+    ("ducha3", "督查室工作人员、专职督查员：三查三单、一网三库、责任追究"),
     ("quzhang", "区长：审阅结果、签发红色催办单"),
     ("fuquzhang1", "副区长（经济、招商、功能区；可查阅涉密）：审阅、签发黄色催办单"),
     ("fuquzhang2", "副区长（城建、街道）"),
@@ -536,6 +537,7 @@ def _report_docx(item: Item, liaison: User, day: dt.date) -> bytes:
 def usernames() -> set[str]:
     """Every username the demo creates (to refuse a build that would collide with existing accounts)."""
     names = {"quzhang", "fuquzhang1", "fuquzhang2", "fuquzhang3", "zhuren", "ducha1", "ducha2", "ducha3",
+             "anquan", "shenji", "wgy_hp1", "jd_dudao",
              "jikaoban", "jijian", "zuzhibu", "admin"}
     for _code, _name, units in CATEGORIES:
         for code, _unit_name, _kind in units:

@@ -43,6 +43,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -248,15 +249,31 @@ def read_table(source: Source_, layout: Layout, *, file_name: str = "") -> Table
     columns = sorted(header.items())
     width = max(header) + 1
     date_col = next((c for c, n in columns if n == layout.date_column), None)
+    # Resolved once: the header's column indices (one C-level itemgetter call per row) and names.
+    names = [n for _, n in columns]
+    indices = [c for c, _ in columns]
+    cells_of: Callable[[list[Any]], tuple[Any, ...]]
+    if len(indices) > 1:
+        cells_of = itemgetter(*indices)
+    else:
+        only = indices[0]
+
+        def cells_of(raw: list[Any]) -> tuple[Any, ...]:
+            return (raw[only],)
+
+    rows = table.rows
+    append = rows.append
+    new_row = ItemImportRow
     for offset, raw in enumerate(grid[last_header + 1:], start=last_header + 2):
         if len(raw) < width:
             raw = [*raw, *([None] * (width - len(raw)))]
-        values = {n: (v.strip() if type(v := raw[c]) is str and v[:1] != "'" else _text(v)) for c, n in columns}
-        if not any(values.values()):
+        # The common cells inline (text without a leading ', empty); anything else through _text.
+        texts = [(v.strip() if "'" not in v or v[:1] != "'" else _text(v)) if type(v) is str
+                 else ("" if v is None else _text(v)) for v in cells_of(raw)]
+        if not any(texts):
             continue
-        row = ItemImportRow(name, offset, values)
-        row.raw_deadline = raw[date_col] if date_col is not None else None
-        table.rows.append(row)
+        append(new_row(name, offset, dict(zip(names, texts, strict=True)),
+                       raw_deadline=raw[date_col] if date_col is not None else None))
     if not table.rows:
         table.file_problems.append(Problem(name, 0, "数据", "表头下没有数据行"))
     return table
@@ -291,6 +308,11 @@ def parse_deadline(value: Any, *, year: int) -> tuple[dt.date | None, str]:
     text = str(value or "").strip().replace(" ", "").replace("\u3000", "")
     if not text:
         return None, "必填：请填写办结时限（如 2026-12-31、2026年12月31日、12月31日前）"
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # ISO 2026-12-31 before the regexes
+        try:
+            return dt.date.fromisoformat(text), ""
+        except ValueError:
+            pass  # 2026-02-30, full-width digits …: the regexes below give the same reading or message
     core = _BEFORE.sub("", text)
     try:
         if m := _YMD.match(core) or _COMPACT.match(core):
@@ -330,75 +352,128 @@ def row_key(values: dict[str, str], deadline: dt.date | None) -> str:
 
 
 def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[str, str]) -> None:
+    # Everything looked up per row is prepared once: units by name or code, levels, sources, the
+    # co-unit lists by their cell text. The per-row loop then does dict lookups only; the full
+    # checks (and their messages) run only for the uncommon cells.
     units: dict[str, Unit] = {}
     for u in Unit.objects.filter(jurisdiction=jurisdiction).only("pk", "name", "code", "path", "jurisdiction_id"):
         units.setdefault(u.code, u)
         units[u.name] = u
+    # "" → the default level; a label wins over a value spelled the same (as LEVEL_BY_LABEL.get(x, x)).
+    levels = {value: value for value in LEVEL_VALUES} | LEVEL_BY_LABEL | {"": Level.GENERALLY_IMPORTANT.value}
+    other_source = Source.OTHER.value
+    sources: dict[str, tuple[str, str]] = {}
+    co_lists: dict[str, tuple[Unit, ...] | None] = {}  # None: unknown or repeated names → the full check
     keys_in_file: dict[str, int] = {}
-    split_cache: dict[str, list[str]] = {}
     title_limit = Item._meta.get_field("title").max_length or 200
+    year = result.year
+    date_type, datetime_type = dt.date, dt.datetime
+    sha256 = hashlib.sha256
     for row in result.rows:
         v = row.values
-        title = v.get("事项名称", "")
+        get = v.get
+        title = get("事项名称", "")
         if not title:
             _add(row, letters, "事项名称", "必填")
         elif len(title) > title_limit:
             _add(row, letters, "事项名称", f"超过 {title_limit} 个字符（现有 {len(title)} 个）")
-        lead_text = v.get("牵头单位", "")
-        if lead_text in units:  # the common case: one known unit
-            row.lead = units[lead_text]
+        lead_text = get("牵头单位", "")
+        lead = units.get(lead_text)
+        if lead is not None:  # the common case: one known unit
+            row.lead = lead
         elif not lead_text:
             _add(row, letters, "牵头单位", "必填：缺少牵头单位")
         else:
             names = [n for n in UNIT_SEPARATORS.split(lead_text) if n]
-            if len(names) > 1 and lead_text not in units:
+            if len(names) > 1:
                 _add(row, letters, "牵头单位", f"牵头单位只能有一个（「{lead_text}」），其余请列入配合单位")
             else:
-                row.lead = units.get(lead_text)
-                if row.lead is None:
-                    _add(row, letters, "牵头单位", f"未知单位「{lead_text}」：本辖区没有此单位名称或代码")
-        co_text = v.get("配合单位", "")
-        if co_text not in split_cache:
-            split_cache[co_text] = [n for n in UNIT_SEPARATORS.split(co_text) if n]
-        for name in split_cache[co_text]:
-            unit = units.get(name)
-            if unit is None:
-                _add(row, letters, "配合单位", f"未知单位「{name}」：本辖区没有此单位名称或代码")
-            elif row.lead is not None and unit.pk == row.lead.pk:
-                _add(row, letters, "配合单位", f"「{name}」已是牵头单位")
-            elif unit not in row.co:
-                row.co.append(unit)
-        row.deadline, message = parse_deadline(row.raw_deadline, year=result.year)
-        if message:
-            _add(row, letters, "办结时限", message)
-        level = v.get("督查等级", "")
-        if not level:
-            row.level = Level.GENERALLY_IMPORTANT.value
-        elif level in LEVEL_BY_LABEL or level in LEVEL_VALUES:
-            row.level = LEVEL_BY_LABEL.get(level, level)
+                _add(row, letters, "牵头单位", f"未知单位「{lead_text}」：本辖区没有此单位名称或代码")
+        co_text = get("配合单位", "")
+        if co_text in co_lists:
+            co = co_lists[co_text]
         else:
-            _add(row, letters, "督查等级", f"未知督查等级「{level}」，可用：特别重要、比较重要、一般重要")
-        source = v.get("来源", "")
-        row.source = SOURCE_BY_LABEL.get(source, Source.OTHER.value)
-        row.source_detail = "" if source in SOURCE_BY_LABEL else source[:200]
-        row.key = row_key(v, row.deadline)
-        if row.key in keys_in_file:
-            what = f"编号「{v['编号']}」" if row.key.startswith("code:") else "事项名称、牵头单位和办结时限"
-            _add(row, letters, "编号" if row.key.startswith("code:") else "事项名称",
-                 f"重复：{what}与第 {keys_in_file[row.key]} 行相同")
+            co = co_lists[co_text] = _co_units(co_text, units)
+        if co is not None and (lead is None or all(u is not lead for u in co)):
+            if co:
+                row.co = list(co)
         else:
-            keys_in_file[row.key] = row.row
+            _check_co(row, letters, co_text, units)
+        raw = row.raw_deadline
+        kind = type(raw)
+        if kind is date_type:
+            deadline: dt.date | None = raw
+        elif kind is datetime_type:
+            deadline = raw.date()
+        else:
+            deadline, message = parse_deadline(raw, year=year)
+            if message:
+                _add(row, letters, "办结时限", message)
+        row.deadline = deadline
+        level_text = get("督查等级", "")
+        level = levels.get(level_text)
+        if level is None:
+            _add(row, letters, "督查等级", f"未知督查等级「{level_text}」，可用：特别重要、比较重要、一般重要")
+        else:
+            row.level = level
+        source_text = get("来源", "")
+        source = sources.get(source_text)
+        if source is None:
+            source = sources[source_text] = (
+                SOURCE_BY_LABEL.get(source_text, other_source),
+                "" if source_text in SOURCE_BY_LABEL else source_text[:200])
+        row.source, row.source_detail = source
+        # = row_key(v, deadline), inline
+        code = get("编号", "").strip()
+        if code:
+            key = "code:" + code
+        else:
+            basis = "|".join([title.strip(), lead_text.strip(), deadline.isoformat() if deadline else ""])
+            key = "row:" + sha256(basis.encode()).hexdigest()[:32]
+        row.key = key
+        first = keys_in_file.get(key)
+        if first is not None:
+            what = f"编号「{v['编号']}」" if code else "事项名称、牵头单位和办结时限"
+            _add(row, letters, "编号" if code else "事项名称", f"重复：{what}与第 {first} 行相同")
+        else:
+            keys_in_file[key] = row.row
     done = _existing(ImportedItem.objects.filter(jurisdiction=jurisdiction), "key", list(keys_in_file))
     codes = [r.values["编号"] for r in result.rows if r.values.get("编号") and r.key not in done]
-    taken = _existing(Item.objects.filter(jurisdiction=jurisdiction), "code", codes)
+    taken = _existing(Item.objects.filter(jurisdiction=jurisdiction), "code", codes) if codes else set()
     for row in result.rows:
         if row.key in done:
             row.action = SKIP
-            row.problems = [p for p in row.problems if not p.message.startswith("重复")]
-        elif row.ok:
+            if row.problems:
+                row.problems = [p for p in row.problems if not p.message.startswith("重复")]
+        elif not row.problems:
             row.action = CREATE
             if row.values.get("编号") in taken:
                 row.action = CREATE + "（另编号）"
+
+
+def _co_units(text: str, units: dict[str, Unit]) -> tuple[Unit, ...] | None:
+    """配合单位 cell → its units when every name is known and no unit is named twice, else None."""
+    found: list[Unit] = []
+    for name in UNIT_SEPARATORS.split(text):
+        if not name:
+            continue
+        unit = units.get(name)
+        if unit is None or any(u is unit for u in found):
+            return None
+        found.append(unit)
+    return tuple(found)
+
+
+def _check_co(row: ItemImportRow, letters: dict[str, str], text: str, units: dict[str, Unit]) -> None:
+    """The full 配合单位 check: unknown names, the lead named again, repeated units."""
+    for name in (n for n in UNIT_SEPARATORS.split(text) if n):
+        unit = units.get(name)
+        if unit is None:
+            _add(row, letters, "配合单位", f"未知单位「{name}」：本辖区没有此单位名称或代码")
+        elif row.lead is not None and unit.pk == row.lead.pk:
+            _add(row, letters, "配合单位", f"「{name}」已是牵头单位")
+        elif unit not in row.co:
+            row.co.append(unit)
 
 
 def _existing(qs: Any, field_name: str, values: list[str]) -> set[str]:
