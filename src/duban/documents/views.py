@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from duban.items import access
 from duban.items.errors import ServiceError
 from duban.org.models import User
 from duban.urging import selectors as urging_selectors
+from duban.web.uploads import pending_uploads_dir
 
 from . import archive, exports, importing, importing_lists, services
 from .models import DocumentKind, ExportJob, IssuedDocument
@@ -201,16 +201,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pending_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in path.glob("items-*.xlsx"):
-        try:
-            if now - old.stat().st_mtime > PENDING_SECONDS:
-                old.unlink()
-        except OSError:
-            pass
-    return path
+    return pending_uploads_dir("items-*.xlsx", PENDING_SECONDS)
 
 
 @login_required

@@ -7,12 +7,10 @@ Units and people are otherwise managed in the Django admin (``org/admin.py``); t
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +22,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from duban.core.lifecycle import Role
+from duban.web.uploads import pending_uploads_dir
 
 from .access import can_import, working_jurisdiction
 from .importing import (
@@ -119,16 +118,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 def _pending_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in path.glob("*.xlsx"):
-        try:
-            if now - old.stat().st_mtime > PENDING_SECONDS:
-                old.unlink()
-        except OSError:
-            pass
-    return path
+    return pending_uploads_dir("*.xlsx", PENDING_SECONDS)
 
 
 @dataclass
