@@ -13,7 +13,7 @@ from django.db import transaction
 
 from duban.core.lifecycle import Role
 from duban.org.management.importcommand import resolve_jurisdiction
-from duban.org.models import ROLE_LABELS, Jurisdiction, RoleGrant, Unit, User
+from duban.org.models import ROLE_LABELS, Jurisdiction, Unit, User
 
 ROLE_BY_NAME: dict[str, Role] = {r.value: r for r in Role} | {label: r for r, label in ROLE_LABELS.items()}
 
@@ -43,6 +43,8 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--password", help="密码（会留在命令历史中；脚本里宜用 --password-stdin）")
         group.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+        parser.add_argument("--no-change-at-first-login", action="store_true",
+                            help="不要求首次登录时修改密码（默认要求：密码由管理员设定）")
 
     def _jurisdiction(self, code: str | None, unit_code: str | None) -> Jurisdiction:
         if not code and unit_code and Jurisdiction.objects.count() > 1:
@@ -86,7 +88,18 @@ class Command(BaseCommand):
         else:
             user.set_unusable_password()
         user.save()
-        RoleGrant.objects.bulk_create([RoleGrant(jurisdiction=jurisdiction, user=user, role=r.value) for r in roles])
+        # One by one through the accounts service: 三员分立 is checked and each grant lands in the audit log.
+        from duban.accounts.services import AccountError, grant_role, security_of
+
+        for role in roles:
+            try:
+                grant_role(actor=None, user=user, role=role)
+            except AccountError as exc:
+                raise CommandError(f"不能授予「{ROLE_LABELS[role]}」：{exc.message}") from None
+        if password and not options["no_change_at_first_login"]:
+            sec = security_of(user)  # an administrator set this password: the person changes it (等保 2.0)
+            sec.must_change_password = True
+            sec.save(update_fields=["must_change_password"])
         labels = "、".join(ROLE_LABELS[r] for r in roles) or "无角色"
         extras = [s for s, on in (("可查阅涉密事项", options["cleared"]), ("系统管理员", options["superuser"])) if on]
         self.stdout.write(self.style.SUCCESS(
