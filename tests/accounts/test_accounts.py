@@ -153,6 +153,12 @@ def _enrol(client: Client, user: User) -> tuple[str, list[str]]:
     secret = AccountSecurity.objects.get(user=user).totp_secret
     page = client.get("/accounts/")
     assert secret in page.content.decode()
+    # The QR code encodes the otpauth:// URI with this secret (what an authenticator app scans).
+    import segno
+
+    expected_qr = segno.make(totp.provisioning_uri(secret, user.username, "督查督办"), error="m").svg_inline(
+        scale=4, border=2)
+    assert "<svg" in expected_qr and expected_qr in page.content.decode()
     code = totp.totp(totp.secret_bytes(secret), time.time() - 30)  # the previous step: one step of drift
     client.post("/accounts/totp/confirm/", {"code": code})
     page = client.get("/accounts/").content.decode()

@@ -37,6 +37,13 @@ def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
     return fallback
 
 
+def _qr_svg(uri: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code (segno, no network, no image file on disk)."""
+    import segno
+
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2)
+
+
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -47,6 +54,8 @@ def security(request: HttpRequest) -> HttpResponse:
         "history": history,
         "pending_secret": sec.totp_secret if not sec.totp_enabled else "",
         "pending_uri": totp.provisioning_uri(sec.totp_secret, user.username, "督查督办")
+        if sec.totp_secret and not sec.totp_enabled else "",
+        "pending_qr": _qr_svg(totp.provisioning_uri(sec.totp_secret, user.username, "督查督办"))
         if sec.totp_secret and not sec.totp_enabled else "",
         "codes_left": RecoveryCode.objects.filter(user=user, used_at=None).count(),
         "new_codes": request.session.pop(SESSION_NEW_CODES, None),
