@@ -38,12 +38,12 @@ Idempotence
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -249,31 +249,18 @@ def read_table(source: Source_, layout: Layout, *, file_name: str = "") -> Table
     columns = sorted(header.items())
     width = max(header) + 1
     date_col = next((c for c, n in columns if n == layout.date_column), None)
-    # Resolved once: the header's column indices (one C-level itemgetter call per row) and names.
-    names = [n for _, n in columns]
-    indices = [c for c, _ in columns]
-    cells_of: Callable[[list[Any]], tuple[Any, ...]]
-    if len(indices) > 1:
-        cells_of = itemgetter(*indices)
-    else:
-        only = indices[0]
-
-        def cells_of(raw: list[Any]) -> tuple[Any, ...]:
-            return (raw[only],)
-
-    rows = table.rows
-    append = rows.append
-    new_row = ItemImportRow
+    date_type = dt.date
     for offset, raw in enumerate(grid[last_header + 1:], start=last_header + 2):
         if len(raw) < width:
             raw = [*raw, *([None] * (width - len(raw)))]
-        # The common cells inline (text without a leading ', empty); anything else through _text.
-        texts = [(v.strip() if "'" not in v or v[:1] != "'" else _text(v)) if type(v) is str
-                 else ("" if v is None else _text(v)) for v in cells_of(raw)]
-        if not any(texts):
+        # plain text and dates inline, anything else (a leading ', numbers, None …) through _text
+        values = {n: (v.strip() if type(v := raw[c]) is str and ("'" not in v or v[:1] != "'")
+                      else v.isoformat() if type(v) is date_type else _text(v)) for c, n in columns}
+        if not any(values.values()):
             continue
-        append(new_row(name, offset, dict(zip(names, texts, strict=True)),
-                       raw_deadline=raw[date_col] if date_col is not None else None))
+        row = ItemImportRow(name, offset, values)
+        row.raw_deadline = raw[date_col] if date_col is not None else None
+        table.rows.append(row)
     if not table.rows:
         table.file_problems.append(Problem(name, 0, "数据", "表头下没有数据行"))
     return table
@@ -329,11 +316,20 @@ def read(source: Source_, jurisdiction: Jurisdiction, *, file_name: str = "",
          today: dt.date | None = None) -> ItemImportResult:
     """Read and check the whole file; nothing is written."""
     year = (today or timezone.localdate()).year
-    table = read_table(source, ITEMS, file_name=file_name)
-    result = ItemImportResult(file_name=file_name, sha256=table.sha256, sheet=table.sheet, columns=table.columns,
-                              rows=table.rows, file_problems=table.file_problems, year=year)
-    if table.sheet and not table.file_problems:
-        _check(result, jurisdiction, table.letters)
+    # The grid and the rows are hundreds of thousands of small containers without reference cycles:
+    # with the cyclic collector on, its passes over them cost as much as all the checks (bench/excel).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        table = read_table(source, ITEMS, file_name=file_name)
+        result = ItemImportResult(file_name=file_name, sha256=table.sha256, sheet=table.sheet,
+                                  columns=table.columns, rows=table.rows, file_problems=table.file_problems,
+                                  year=year)
+        if table.sheet and not table.file_problems:
+            _check(result, jurisdiction, table.letters)
+    finally:
+        if collecting:
+            gc.enable()
     return result
 
 
@@ -363,7 +359,8 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
     levels = {value: value for value in LEVEL_VALUES} | LEVEL_BY_LABEL | {"": Level.GENERALLY_IMPORTANT.value}
     other_source = Source.OTHER.value
     sources: dict[str, tuple[str, str]] = {}
-    co_lists: dict[str, tuple[Unit, ...] | None] = {}  # None: unknown or repeated names → the full check
+    # (牵头单位, 配合单位) cell texts → (lead, co-units) when both are fine; None → the full check.
+    assigned: dict[tuple[str, str], Any] = {}
     keys_in_file: dict[str, int] = {}
     title_limit = Item._meta.get_field("title").max_length or 200
     year = result.year
@@ -378,27 +375,17 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
         elif len(title) > title_limit:
             _add(row, letters, "事项名称", f"超过 {title_limit} 个字符（现有 {len(title)} 个）")
         lead_text = get("牵头单位", "")
-        lead = units.get(lead_text)
-        if lead is not None:  # the common case: one known unit
-            row.lead = lead
-        elif not lead_text:
-            _add(row, letters, "牵头单位", "必填：缺少牵头单位")
-        else:
-            names = [n for n in UNIT_SEPARATORS.split(lead_text) if n]
-            if len(names) > 1:
-                _add(row, letters, "牵头单位", f"牵头单位只能有一个（「{lead_text}」），其余请列入配合单位")
-            else:
-                _add(row, letters, "牵头单位", f"未知单位「{lead_text}」：本辖区没有此单位名称或代码")
         co_text = get("配合单位", "")
-        if co_text in co_lists:
-            co = co_lists[co_text]
-        else:
-            co = co_lists[co_text] = _co_units(co_text, units)
-        if co is not None and (lead is None or all(u is not lead for u in co)):
+        pair = (lead_text, co_text)
+        known = assigned.get(pair, _UNSEEN)
+        if known is _UNSEEN:
+            known = assigned[pair] = _known_units(lead_text, co_text, units)
+        if known is not None:  # the common case: one known lead, known co-units, none named twice
+            row.lead, co = known
             if co:
                 row.co = list(co)
         else:
-            _check_co(row, letters, co_text, units)
+            _check_units(row, letters, lead_text, co_text, units)
         raw = row.raw_deadline
         kind = type(raw)
         if kind is date_type:
@@ -440,6 +427,11 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
     done = _existing(ImportedItem.objects.filter(jurisdiction=jurisdiction), "key", list(keys_in_file))
     codes = [r.values["编号"] for r in result.rows if r.values.get("编号") and r.key not in done]
     taken = _existing(Item.objects.filter(jurisdiction=jurisdiction), "code", codes) if codes else set()
+    if not done and not taken:  # a new ledger: every row without a problem is created as it stands
+        for row in result.rows:
+            if not row.problems:
+                row.action = CREATE
+        return
     for row in result.rows:
         if row.key in done:
             row.action = SKIP
@@ -451,22 +443,38 @@ def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[s
                 row.action = CREATE + "（另编号）"
 
 
-def _co_units(text: str, units: dict[str, Unit]) -> tuple[Unit, ...] | None:
-    """配合单位 cell → its units when every name is known and no unit is named twice, else None."""
+_UNSEEN = object()
+
+
+def _known_units(lead_text: str, co_text: str, units: dict[str, Unit]) -> tuple[Unit, tuple[Unit, ...]] | None:
+    """The lead and co-units when the lead is one known unit and every co-unit is known, not the lead
+    and not named twice; else None (then :func:`_check_units` reports what is wrong)."""
+    lead = units.get(lead_text)
+    if lead is None:
+        return None
     found: list[Unit] = []
-    for name in UNIT_SEPARATORS.split(text):
+    for name in UNIT_SEPARATORS.split(co_text):
         if not name:
             continue
         unit = units.get(name)
-        if unit is None or any(u is unit for u in found):
+        if unit is None or unit is lead or any(u is unit for u in found):
             return None
         found.append(unit)
-    return tuple(found)
+    return lead, tuple(found)
 
 
-def _check_co(row: ItemImportRow, letters: dict[str, str], text: str, units: dict[str, Unit]) -> None:
-    """The full 配合单位 check: unknown names, the lead named again, repeated units."""
-    for name in (n for n in UNIT_SEPARATORS.split(text) if n):
+def _check_units(row: ItemImportRow, letters: dict[str, str], lead_text: str, co_text: str,
+                 units: dict[str, Unit]) -> None:
+    """The full 牵头单位 / 配合单位 check, every problem with its cell."""
+    if lead_text in units:
+        row.lead = units[lead_text]
+    elif not lead_text:
+        _add(row, letters, "牵头单位", "必填：缺少牵头单位")
+    elif len([n for n in UNIT_SEPARATORS.split(lead_text) if n]) > 1:
+        _add(row, letters, "牵头单位", f"牵头单位只能有一个（「{lead_text}」），其余请列入配合单位")
+    else:
+        _add(row, letters, "牵头单位", f"未知单位「{lead_text}」：本辖区没有此单位名称或代码")
+    for name in (n for n in UNIT_SEPARATORS.split(co_text) if n):
         unit = units.get(name)
         if unit is None:
             _add(row, letters, "配合单位", f"未知单位「{name}」：本辖区没有此单位名称或代码")

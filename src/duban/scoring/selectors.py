@@ -166,10 +166,14 @@ def _sql_facts(jurisdiction_id: int, period: Period, by_quarter: bool, exclude_u
     attributes the policy reads, so far fewer groups leave the database (bench/scoring)."""
     last = period.first_quarter + period.quarters - 1
     bucket = "quarter" if by_quarter else "quarter / 4"
-    sql = (f"SELECT unit_id, kind, {bucket} AS b, {_projection(needs)} AS a, value, SUM(times) "
+    # Two levels: the entries are first grouped on their stored text (cheap hashing, no JSON parsing),
+    # then only those groups are projected to the attributes the policy reads and grouped again — the
+    # jsonb work is done once per distinct (unit, kind, bucket, attributes), not once per entry.
+    sql = (f"SELECT unit_id, kind, b, {_projection(needs)} AS a, value, SUM(n)::bigint FROM ("
+           f"SELECT unit_id, kind, {bucket} AS b, attrs, value, SUM(times) AS n "
            "FROM scoring_scoreentry WHERE jurisdiction_id = %s AND quarter BETWEEN %s AND %s AND kind = ANY(%s)"
            + (" AND unit_id <> %s" if exclude_unit is not None else "")
-           + " GROUP BY 1, 2, 3, 4, 5")
+           + " GROUP BY 1, 2, 3, 4, 5) grouped GROUP BY 1, 2, 3, 4, 5")
     params: list[Any] = [jurisdiction_id, period.first_quarter, last, sorted(needs)]
     if exclude_unit is not None:
         params.append(exclude_unit)

@@ -595,6 +595,7 @@ class _Run:
     # 4. per unit: sections, caps, total ------------------------------------------------------------
     def unit_score(self, unit: Unit) -> tuple[float, dict[str, Any]]:
         policy = self.policy
+        explain = self.explain
         category = unit.category
         by_section: dict[str, dict[int, list[_Acc]]] = defaultdict(lambda: defaultdict(list))
         for (_u, _index, _variant, bucket), acc in self._unit_accs.get(unit.id, {}).items():
@@ -628,14 +629,14 @@ class _Run:
                         shares = _allocate([max(x["amount"], 0.0) for x in rule_lines], rule.max * rule.weight,
                                            policy.caps.allocation)
                         for x, share in zip(rule_lines, shares, strict=True):
-                            if share < x["amount"] - 1e-12:
+                            if explain and share < x["amount"] - 1e-12:
                                 x["notes"].append(f"本项最多 {_g(rule.max * rule.weight)} 分（{rule.id}）")
                             x["kept"] = share
                 amounts = [x["kept"] for x in lines]
                 if cap is not None and section.kind != "metric":
                     shares = _allocate(amounts, cap, policy.caps.allocation)
                     for x, share in zip(lines, shares, strict=True):
-                        if share < x["kept"] - 1e-12:
+                        if explain and share < x["kept"] - 1e-12:
                             x["notes"].append(f"{section.label}封顶 {_g(cap)} 分（{section.id or section.code}）")
                         x["kept"] = share
                 raw = sum(x["kept"] for x in lines)
@@ -661,7 +662,7 @@ class _Run:
                     bucket_value = 0.0
                 for x in lines:
                     x["divisor"] = divisor
-                    if divisor > 1:
+                    if explain and divisor > 1:
                         x["notes"].append(f"按 {n_buckets} 个{'年度' if bucket_kind == 'year' else '分段'}平均")
                 value_total += bucket_value
                 out_lines.extend(lines)
@@ -682,7 +683,8 @@ class _Run:
             shares = _allocate(weighted, cap, policy.caps.allocation)
             for x, w, share in zip(lines, weighted, shares, strict=True):
                 if share < w - 1e-12:
-                    x["notes"].append(f"{word}合计封顶 {_g(cap)} 分（{cap_id}）")
+                    if explain:  # notes feed only the explanation texts (freeze)
+                        x["notes"].append(f"{word}合计封顶 {_g(cap)} 分（{cap_id}）")
                     x["kept"] = share * x["divisor"] / x["section"].weight if x["section"].weight else 0.0
         for section in policy.sections:
             if section.code in sections and section.kind in ("bonus", "deduction"):
