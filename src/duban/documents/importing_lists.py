@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +30,17 @@ from duban.items.errors import PermissionDenied, ServiceError
 from duban.org.importing import Problem
 from duban.org.models import Unit, User
 
-from .importing import CREATE, SKIP, UNIT_SEPARATORS, ItemImportRow, Layout, Source_, parse_deadline, read_table
+from .importing import (
+    CREATE,
+    SKIP,
+    UNIT_SEPARATORS,
+    ItemImportResult,
+    ItemImportRow,
+    Layout,
+    Source_,
+    parse_deadline,
+    read_table,
+)
 from .models import ImportedEntry
 
 LAYOUT = Layout(
@@ -50,39 +60,11 @@ KIND_BY_LABEL = {str(label): kind.value for kind, label in FINDING_KIND_LABELS.i
 OPEN = (PlanState.UNDER_WAY.value, PlanState.REPORTING.value)
 
 
-@dataclass
-class ListImportResult:
+@dataclass(kw_only=True)
+class ListImportResult(ItemImportResult):
+    """The items import's result, for rows going into one inspection's problem list."""
+
     inspection: Inspection
-    file_name: str = ""
-    sha256: str = ""
-    sheet: str = ""
-    columns: list[str] = field(default_factory=list)
-    rows: list[ItemImportRow] = field(default_factory=list)
-    file_problems: list[Problem] = field(default_factory=list)
-    year: int = 0
-    created: int = 0
-    skipped: int = 0
-    written: bool = False
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [*self.file_problems, *(p for r in self.rows for p in r.problems)]
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_problems and all(r.ok for r in self.rows)
-
-    @property
-    def to_create(self) -> int:
-        return sum(1 for r in self.rows if r.ok and r.action == CREATE)
-
-    @property
-    def to_skip(self) -> int:
-        return sum(1 for r in self.rows if r.action == SKIP)
-
-    @property
-    def invalid(self) -> int:
-        return sum(1 for r in self.rows if not r.ok)
 
 
 def _key(values: dict[str, str]) -> str:
@@ -94,8 +76,9 @@ def read(source: Source_, inspection: Inspection, *, file_name: str = "",
          today: dt.date | None = None) -> ListImportResult:
     """Read and check the whole list against ``inspection``; nothing is written."""
     table = read_table(source, LAYOUT, file_name=file_name)
-    result = ListImportResult(inspection, file_name, table.sha256, table.sheet, table.columns, table.rows,
-                              table.file_problems, (today or timezone.localdate()).year)
+    result = ListImportResult(inspection=inspection, file_name=file_name, sha256=table.sha256, sheet=table.sheet,
+                              columns=table.columns, rows=table.rows, file_problems=table.file_problems,
+                              year=(today or timezone.localdate()).year)
     if inspection.state not in OPEN:
         result.file_problems.append(Problem(table.sheet or file_name, 0, "督查",
                                             "督查实施中或报告前才能导入问题清单（S4-二(二)1）。"))
