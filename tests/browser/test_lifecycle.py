@@ -268,7 +268,8 @@ def test_item_lifecycle_office_unit_leader_with_return_and_objection(
     expect(page.locator("#item-table")).to_contain_text("推进城区老旧小区改造")
     expect(page).to_have_url(re.compile(r"state=archived"))
     assert page.evaluate("document.body.dataset.loaded") == "1"  # same document: no full reload
-    expect(page.locator("#export-link")).to_have_attribute("href", re.compile(r"export\.xlsx\?.*state=archived"))
+    expect(page.locator("#export-link")).to_have_attribute(
+        "href", re.compile(r"/documents/export/items/\?.*state=archived"))  # the ledger export with progress
 
     item = Item.objects.get(pk=item_id)
     assert (item.state, item.return_count, item.custodian_id) == ("archived", 1, d.alice.pk)

@@ -150,7 +150,7 @@ def test_item_list_htmx_request_gets_only_the_table(district: District) -> None:
     body = text(partial)
     assert partial.status_code == 200
     assert body.lstrip().startswith('<section class="panel" id="item-table">') and "<html" not in body
-    assert "/items/export.xlsx?state=assigned" in body  # the export link carries the filters
+    assert "/documents/export/items/?state=assigned" in body  # the export link carries the filters
     assert "HX-Request" in partial["Vary"]
     full = client.get("/items/", {"state": "assigned"})
     assert "<html" in text(full) and 'hx-get="/items/"' in text(full) and 'hx-push-url="true"' in text(full)
