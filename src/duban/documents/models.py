@@ -79,13 +79,11 @@ class ExportJob(models.Model):
         return int(self.done * 100 / self.total) if self.total else 0
 
 
-class ImportedItem(models.Model):
-    """The import key of an item imported from a ledger (its 编号, or title + lead unit + deadline):
-    re-importing the same ledger skips the rows already imported instead of duplicating them."""
+class _ImportRecord(models.Model):
+    """Where an imported row came from: the file (by hash), sheet and row, when and by whom."""
 
     jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
     key = models.CharField(max_length=80)
-    item = models.OneToOneField("items.Item", on_delete=models.CASCADE, related_name="import_record")
     file_sha256 = models.CharField(max_length=64)
     sheet = models.CharField(max_length=64)
     row = models.PositiveIntegerField()
@@ -93,23 +91,26 @@ class ImportedItem(models.Model):
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        abstract = True
+
+
+class ImportedItem(_ImportRecord):
+    """The import key of an item imported from a ledger (its 编号, or title + lead unit + deadline):
+    re-importing the same ledger skips the rows already imported instead of duplicating them."""
+
+    item = models.OneToOneField("items.Item", on_delete=models.CASCADE, related_name="import_record")
+
+    class Meta:
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "key"], name="imported_item_key_unique")]
 
 
-class ImportedEntry(models.Model):
+class ImportedEntry(_ImportRecord):
     """The import key (具体内容 + 牵头责任单位) of a problem-list row imported into an inspection."""
 
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
     inspection = models.ForeignKey("inspections.Inspection", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=80)
     entry = models.OneToOneField("inspections.Entry", on_delete=models.CASCADE, related_name="import_record")
-    file_sha256 = models.CharField(max_length=64)
-    sheet = models.CharField(max_length=64)
-    row = models.PositiveIntegerField()
-    imported_at = models.DateTimeField()
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("问题清单导入记录")

@@ -47,7 +47,22 @@ def quarter_index(day: Any) -> int:
     return int(day.year) * 4 + (int(day.month) - 1) // 3
 
 
-class RecordedFact(_AppendOnly):
+class _UnitFact(_AppendOnly):
+    """What recorded facts and score entries share: a unit, a fact kind, a day and JSON attributes."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.kind} · {self.day}"
+
+    @property
+    def attr_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.attrs or "{}")
+        return result
+
+
+class RecordedFact(_UnitFact):
     """A fact the office records with evidence (S0-A三/四, S1-八, S3b, S2c, S2e): never edited."""
 
     jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, verbose_name=_("辖区"))
@@ -75,16 +90,8 @@ class RecordedFact(_AppendOnly):
         verbose_name_plural = _("录入事实")
         ordering = ["-recorded_at", "-id"]
 
-    def __str__(self) -> str:
-        return f"{self.unit} · {self.kind} · {self.day}"
 
-    @property
-    def attr_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.attrs or "{}")
-        return result
-
-
-class ScoreEntry(_AppendOnly):
+class ScoreEntry(_UnitFact):
     """One line of the score ledger: a fact about a unit, with the event or recorded fact behind it."""
 
     class Origin(models.TextChoices):
@@ -133,14 +140,6 @@ class ScoreEntry(_AppendOnly):
             models.Index(fields=["jurisdiction", "quarter"], name="score_entry_j_quarter"),
             models.Index(fields=["unit", "quarter"], name="score_entry_unit_quarter"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.unit} · {self.kind} · {self.day}"
-
-    @property
-    def attr_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.attrs or "{}")
-        return result
 
 
 class PolicyChoice(_AppendOnly):
