@@ -202,6 +202,8 @@ def _header(grid: list[list[Any]], layout: Layout = ITEMS) -> tuple[int, dict[in
                 pass  # a group row above a title row: fall through to the two-row reading
             else:
                 return i, one
+        if not one:  # a title or subtitle row: the header starts further down (it may have two rows)
+            continue
         two = dict(one)
         for c, n in enumerate(below):
             if n in known and (c not in two):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("export/jobs/<int:pk>/download/", views.export_download, name="export_download"),
     path("import/items/", views.import_items, name="import_items"),
     path("import/inspections/<int:pk>/problems/", views.import_problem_list, name="import_problems"),
+    path("import/inspections/<int:pk>/<str:which>/", views.import_list, name="import_list"),
 ]

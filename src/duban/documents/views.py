@@ -31,6 +31,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from duban.accounts import audit
+from duban.core.lifecycle import UNIT_ROLES
 from duban.inspections import access as inspection_access
 from duban.items import access
 from duban.items.errors import ServiceError
@@ -286,17 +287,53 @@ def _confirm_import(request: HttpRequest, user: User, context: dict[str, Any]) -
     return redirect(reverse("items:list"))
 
 
+LIST_IMPORTS: dict[str, tuple[str, str]] = {  # which → (heading, S4 clause)
+    "problems": ("导入整改问题清单：%(t)s", "S4-二(二)1"),
+    "measures": ("导入整改措施清单：%(t)s", "S4-二(二)2"),
+    "responsibility": ("导入整改责任清单：%(t)s", "S4-二(二)3"),
+}
+
+
+def _read_list(which: str, data: bytes, inspection: Any, user: User, name: str) -> Any:
+    if which == "problems":
+        return importing_lists.read(data, inspection, file_name=name)
+    if which == "measures":
+        return importing_lists.read_measures(data, inspection, user, file_name=name)
+    return importing_lists.read_responsibility(data, inspection, file_name=name)
+
+
+def _write_list(which: str, result: Any, user: User, only_valid: bool) -> None:
+    if which == "problems":
+        importing_lists.write(result, user, only_valid=only_valid)
+    else:
+        importing_lists.write_steps(result, user, only_valid=only_valid)
+
+
 @login_required
 def import_problem_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """The office's existing 整改问题清单 into an inspection under way (S4-二(二)1): same preview and choice."""
-    user = _office(request)
+    """The office's existing 整改问题清单 into an inspection under way (S4-二(二)1)."""
+    return import_list(request, pk, "problems")
+
+
+@login_required
+def import_list(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    """One of the three lists into an inspection (S4-二(二)): the problem list and the responsibility
+    list by the office, a unit's measures list by that unit; same preview and choice as the items."""
+    if which not in LIST_IMPORTS:
+        raise Http404(_("页面不存在。"))
+    user = _office(request) if which != "measures" else _user(request)
     inspection = inspection_access.visible_inspections(user).filter(pk=pk).first()
-    if inspection is None:
+    if inspection is None or user.jurisdiction_id is None:
         raise Http404(_("督查不存在或您无权查看。"))
-    context = _import_context(reverse("documents:import_problems", args=[pk]),
-                              _("导入整改问题清单：%(t)s") % {"t": inspection.title}, importing_lists.LAYOUT,
-                              lists=True, inspection=inspection)
-    kind = f"problems:{inspection.pk}"
+    if which == "measures" and not (user.unit_id and user.has_role(*UNIT_ROLES)):
+        raise Http404(_("整改措施清单由责任单位导入（S4-二(二)2）。"))
+    heading, clause = LIST_IMPORTS[which]
+    layout = {"problems": importing_lists.LAYOUT, "measures": importing_lists.MEASURES_LAYOUT,
+              "responsibility": importing_lists.RESPONSIBILITY_LAYOUT}[which]
+    action = reverse("documents:import_list", args=[pk, which])
+    context = _import_context(action, _(heading) % {"t": inspection.title}, layout, lists=which, clause=clause,
+                              inspection=inspection)
+    kind = f"{which}:{inspection.pk}"
     if request.method != "POST":
         return render(request, "documents/import_items.html", context)
     if request.POST.get("step") == "confirm":
@@ -307,9 +344,9 @@ def import_problem_list(request: HttpRequest, pk: int) -> HttpResponse:
         if not entry or path is None or not path.is_file() or entry.get("kind") != kind:
             context["error"] = _("预览已过期或已导入，请重新上传文件。")
             return render(request, "documents/import_items.html", context, status=409)
-        result = importing_lists.read(path.read_bytes(), inspection, file_name=entry["name"])
+        result = _read_list(which, path.read_bytes(), inspection, user, entry["name"])
         try:
-            importing_lists.write(result, user, only_valid=request.POST.get("only_valid") == "1")
+            _write_list(which, result, user, request.POST.get("only_valid") == "1")
         except ServiceError as exc:
             context["error"] = exc.message
             return render(request, "documents/import_items.html", context, status=exc.status)
@@ -319,16 +356,16 @@ def import_problem_list(request: HttpRequest, pk: int) -> HttpResponse:
         path.unlink(missing_ok=True)
         pending.pop(token, None)
         request.session[SESSION_KEY] = pending
-        messages.success(request, _("已导入问题清单：新增 %(c)s 条，跳过 %(s)s 条。") % {"c": result.created,
-                                                                                 "s": result.skipped})
-        return redirect(reverse("documents:import_problems", args=[pk]))
+        messages.success(request, _("已导入：处理 %(c)s 条，已导入过而跳过 %(s)s 条。") % {"c": result.created,
+                                                                                "s": result.skipped})
+        return redirect(reverse("inspections:detail", args=[pk]))
     upload, error = _upload(request)
     if error:
         context["error"] = error
         return render(request, "documents/import_items.html", context, status=422)
     data = upload.read()
     name = Path(upload.name or "upload.xlsx").name
-    result = importing_lists.read(data, inspection, file_name=name)
+    result = _read_list(which, data, inspection, user, name)
     context.update({"result": result, "file_name": name})
     if not result.file_problems and (result.to_create or result.to_skip):
         context["token"] = _keep(request, data, name, user.jurisdiction_id, kind=kind)

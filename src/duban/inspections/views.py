@@ -18,7 +18,7 @@ from duban.accountability.models import Case
 from duban.core import inspection as core
 from duban.core import three_lists as lists
 from duban.core.accountability import TRIGGER_LABELS
-from duban.core.lifecycle import Role
+from duban.core.lifecycle import UNIT_ROLES, Role
 from duban.items.errors import InvalidInput, ServiceError
 from duban.org.models import Unit, User
 
@@ -160,6 +160,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_office": access.is_office(user), "is_leader": insp.leader_id == user.pk,
         "is_approver": request_row is not None and request_row.approver_id == user.pk,
         "is_member": access.is_team_member(user, insp), "targets": insp.targets.all(),
+        "is_unit": user.has_role(*UNIT_ROLES) and user.unit_id is not None,
         "pools": [(p.value, core.POOL_LABELS[p], core.DEFAULT_LIMITS[p]) for p in core.Pool],
         "finding_kinds": list(FINDING_KIND_LABELS.items()), "units": _target_units(insp),
         "deputies": User.objects.filter(jurisdiction_id=user.jurisdiction_id, role_grants__role=Role.DEPUTY_HEAD),
