@@ -83,6 +83,7 @@ ALIASES = {
 HEADER_SEARCH_ROWS = 10
 IN_CHUNK = 900
 WHOLE_SCAN = 5000
+WRITE_CHUNK = 2000  # rows written per step of the import's one transaction
 LEVEL_VALUES = frozenset(lv.value for lv in Level)
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 UNIT_SEPARATORS = re.compile(r"[、,，;；/\s]+")
@@ -536,50 +537,57 @@ def write(result: ItemImportResult, actor: User, *, only_valid: bool = False, no
         codes = {id(r): r.values["编号"] for r in keep}
         for n, r in enumerate(fresh):
             codes[id(r)] = item_code(today.year, first + n)
-        items: list[Item] = []
-        for r in rows:
-            v = r.values
-            items.append(Item(
-                jurisdiction_id=jurisdiction_id, code=codes[id(r)], title=v["事项名称"][:200],
-                content=v.get("办理内容") or v["事项名称"], source=r.source, source_detail=r.source_detail,
-                level=r.level, state=ItemState.ASSIGNED, requirements=v.get("办理要求", ""), deadline=r.deadline,
-                registered_by=actor, registered_at=now, approved_at=now, assigned_at=now,
-            ))
-        Item.objects.bulk_create(items, batch_size=1000)
-        assignments: list[Assignment] = []
-        by_item: dict[int, list[Assignment]] = {}
-        for item, r in zip(items, rows, strict=True):
-            assert r.lead is not None
-            group = [Assignment(jurisdiction_id=jurisdiction_id, item=item, unit=r.lead, role=Assignment.Role.LEAD)]
-            group += [Assignment(jurisdiction_id=jurisdiction_id, item=item, unit=u, role=Assignment.Role.CO)
-                      for u in r.co]
-            by_item[item.pk] = group
-            assignments += group
-        Assignment.objects.bulk_create(assignments, batch_size=2000)
-        _set_next_due(items, by_item, today)
-        entries = []
-        for item, r in zip(items, rows, strict=True):
-            entries.append({
-                "kind": "item_imported", "at": now, "actor": actor, "item": item, "rule_id": "S0-9",
-                "summary": f"从台账导入：{item.title}",
-                "after": {"state": item.state, "level": item.level, "source": item.source,
-                          "deadline": item.deadline, "lead": r.lead.name if r.lead else "",
-                          "co": [u.name for u in r.co]},
-                "data": {"file_sha256": result.sha256, "file_name": result.file_name, "sheet": r.sheet,
-                         "row": r.row, "import_key": r.key},
-            })
-            if progress is not None and len(entries) % 1000 == 0:
-                progress(len(entries))
-        chain.append_many(jurisdiction_id, entries)
-        ImportedItem.objects.bulk_create(
-            [ImportedItem(jurisdiction_id=jurisdiction_id, key=r.key, item=item, file_sha256=result.sha256,
-                          sheet=r.sheet, row=r.row, imported_at=now, imported_by=actor)
-             for item, r in zip(items, rows, strict=True)], batch_size=2000)
-    result.created = len(items)
+        # Written a chunk at a time inside the one transaction (all or nothing): a chunk's model
+        # instances are dropped before the next is built, so memory stays flat on 100,000 rows.
+        created = 0
+        for start in range(0, len(rows), WRITE_CHUNK):
+            created += _write_chunk(rows[start:start + WRITE_CHUNK], codes, result, actor, jurisdiction_id, now,
+                                    today)
+            if progress is not None:
+                progress(created)
+    result.created = created
     result.written = True
-    if progress is not None:
-        progress(len(items))
     return result
+
+
+def _write_chunk(rows: list[ItemImportRow], codes: dict[int, str], result: ItemImportResult, actor: User,
+                 jurisdiction_id: int, now: dt.datetime, today: dt.date) -> int:
+    """One chunk of rows: items, assignments, next due moments, ledger events, import keys."""
+    items: list[Item] = []
+    for r in rows:
+        v = r.values
+        items.append(Item(
+            jurisdiction_id=jurisdiction_id, code=codes[id(r)], title=v["事项名称"][:200],
+            content=v.get("办理内容") or v["事项名称"], source=r.source, source_detail=r.source_detail,
+            level=r.level, state=ItemState.ASSIGNED, requirements=v.get("办理要求", ""), deadline=r.deadline,
+            registered_by=actor, registered_at=now, approved_at=now, assigned_at=now,
+        ))
+    Item.objects.bulk_create(items, batch_size=1000)
+    assignments: list[Assignment] = []
+    by_item: dict[int, list[Assignment]] = {}
+    for item, r in zip(items, rows, strict=True):
+        assert r.lead is not None
+        group = [Assignment(jurisdiction_id=jurisdiction_id, item=item, unit=r.lead, role=Assignment.Role.LEAD)]
+        group += [Assignment(jurisdiction_id=jurisdiction_id, item=item, unit=u, role=Assignment.Role.CO)
+                  for u in r.co]
+        by_item[item.pk] = group
+        assignments += group
+    Assignment.objects.bulk_create(assignments, batch_size=2000)
+    _set_next_due(items, by_item, today)
+    chain.append_many(jurisdiction_id, [{
+        "kind": "item_imported", "at": now, "actor": actor, "item": item, "rule_id": "S0-9",
+        "summary": f"从台账导入：{item.title}",
+        "after": {"state": item.state, "level": item.level, "source": item.source,
+                  "deadline": item.deadline, "lead": r.lead.name if r.lead else "",
+                  "co": [u.name for u in r.co]},
+        "data": {"file_sha256": result.sha256, "file_name": result.file_name, "sheet": r.sheet,
+                 "row": r.row, "import_key": r.key},
+    } for item, r in zip(items, rows, strict=True)])
+    ImportedItem.objects.bulk_create(
+        [ImportedItem(jurisdiction_id=jurisdiction_id, key=r.key, item=item, file_sha256=result.sha256,
+                      sheet=r.sheet, row=r.row, imported_at=now, imported_by=actor)
+         for item, r in zip(items, rows, strict=True)], batch_size=2000)
+    return len(items)
 
 
 def _bump_sequences(jurisdiction_id: int, codes: list[str]) -> None:
