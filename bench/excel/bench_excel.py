@@ -76,17 +76,24 @@ def _setup() -> None:
     django.setup()
 
 
+def _floor_sheet(path: str) -> tuple[Any, Any, Any]:
+    """The floors' workbook: constant_memory, one date format, the plain header row."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True})
+    ws = wb.add_worksheet("督查事项")
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, ["序号", "编号", "事项名称", "办理内容", "来源", "督查等级", "牵头单位", "配合单位",
+                        "办结时限", "状态", "退回次数"])
+    return wb, ws, date_fmt
+
+
 def phase(name: str, n: int, path: str) -> dict[str, Any]:
     """One measured step, in this (sub)process."""
     if name == "export_floor":
-        import xlsxwriter
 
         start = time.perf_counter()
-        wb = xlsxwriter.Workbook(path, {"constant_memory": True})
-        ws = wb.add_worksheet("督查事项")
-        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-        ws.write_row(0, 0, ["序号", "编号", "事项名称", "办理内容", "来源", "督查等级", "牵头单位", "配合单位",
-                            "办结时限", "状态", "退回次数"])
+        wb, ws, date_fmt = _floor_sheet(path)
         for r, row in enumerate(synthetic_rows(n), start=1):
             ws.write_number(r, 0, r)
             for c, value in enumerate(row, start=1):
@@ -116,17 +123,15 @@ def phase(name: str, n: int, path: str) -> dict[str, Any]:
         count = write_items(path, qs, title="基准区督查事项台账")
         return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": count}
     if name == "export_db_floor":
-        import xlsxwriter
         from django.db import connection
 
         from duban.items.models import Item
+        from duban.org.models import Jurisdiction
 
         def labels(field_name: str) -> dict[str, str]:
             return {str(k): str(v) for k, v in Item._meta.get_field(field_name).flatchoices}
 
         sources, levels, states = labels("source"), labels("level"), labels("state")
-        from duban.org.models import Jurisdiction
-
         j = Jurisdiction.objects.get(code="XLSBENCH").pk
         if connection.vendor == "postgresql":  # one pass over the assignments, joined once (no subquery per row)
             units = ("string_agg(u.name, '、' ORDER BY a.id) FILTER (WHERE a.role = 'lead') AS lead, "
@@ -140,11 +145,7 @@ def phase(name: str, n: int, path: str) -> dict[str, Any]:
                "WHERE a.jurisdiction_id = %s GROUP BY a.item_id) g ON g.item_id = i.id "
                "WHERE i.jurisdiction_id = %s ORDER BY i.id")
         start = time.perf_counter()
-        wb = xlsxwriter.Workbook(path, {"constant_memory": True})
-        ws = wb.add_worksheet("督查事项")
-        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-        ws.write_row(0, 0, ["序号", "编号", "事项名称", "办理内容", "来源", "督查等级", "牵头单位", "配合单位",
-                            "办结时限", "状态", "退回次数"])
+        wb, ws, date_fmt = _floor_sheet(path)
         r = 0
         with connection.cursor() as cur:
             cur.execute(sql, [j, j])

@@ -350,14 +350,21 @@ def row_key(values: dict[str, str], deadline: dt.date | None) -> str:
     return "row:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
+def units_by_name_or_code(jurisdiction_id: int) -> dict[str, Unit]:
+    """A jurisdiction's units by name and by code (a name wins over another unit's code)."""
+    units: dict[str, Unit] = {}
+    for u in Unit.objects.filter(jurisdiction_id=jurisdiction_id).only("pk", "name", "code", "path",
+                                                                        "jurisdiction_id"):
+        units.setdefault(u.code, u)
+        units[u.name] = u
+    return units
+
+
 def _check(result: ItemImportResult, jurisdiction: Jurisdiction, letters: dict[str, str]) -> None:
     # Everything looked up per row is prepared once: units by name or code, levels, sources, the
     # co-unit lists by their cell text. The per-row loop then does dict lookups only; the full
     # checks (and their messages) run only for the uncommon cells.
-    units: dict[str, Unit] = {}
-    for u in Unit.objects.filter(jurisdiction=jurisdiction).only("pk", "name", "code", "path", "jurisdiction_id"):
-        units.setdefault(u.code, u)
-        units[u.name] = u
+    units = units_by_name_or_code(jurisdiction.pk)
     # "" → the default level; a label wins over a value spelled the same (as LEVEL_BY_LABEL.get(x, x)).
     levels = {value: value for value in LEVEL_VALUES} | LEVEL_BY_LABEL | {"": Level.GENERALLY_IMPORTANT.value}
     other_source = Source.OTHER.value

@@ -46,6 +46,7 @@ from .importing import (
     Source_,
     parse_deadline,
     read_table,
+    units_by_name_or_code,
 )
 from .models import ImportedEntry
 
@@ -96,10 +97,7 @@ def read(source: Source_, inspection: Inspection, *, file_name: str = "",
         letter = letters.get(column, "")
         row.problems.append(Problem(row.sheet, row.row, column, message, f"{letter}{row.row}" if letter else ""))
 
-    units: dict[str, Unit] = {}
-    for u in Unit.objects.filter(jurisdiction_id=inspection.jurisdiction_id):
-        units.setdefault(u.code, u)
-        units[u.name] = u
+    units = units_by_name_or_code(inspection.jurisdiction_id)
     targets = [u.path for u in inspection.targets.all()]
     done = set(ImportedEntry.objects.filter(inspection=inspection).values_list("key", flat=True))
     seen: dict[str, int] = {}
@@ -243,9 +241,10 @@ def _unit_names(entry: Entry) -> set[str]:
     return {unit.name, unit.code}
 
 
-def _match(row: ItemImportRow, by_content: dict[str, list[Entry]],
-           add: Callable[[ItemImportRow, str, str], None]) -> Entry | None:
-    """The entry a row speaks of: same 具体内容; 牵头责任单位 decides between problems that read the same."""
+def _match(row: ItemImportRow, by_content: dict[str, list[Entry]], add: Callable[[ItemImportRow, str, str], None],
+           seen: dict[int, int]) -> Entry | None:
+    """The entry a row speaks of: same 具体内容; 牵头责任单位 decides between problems that read the same.
+    ``seen`` (entry → first row) refuses a second row about the same problem."""
     content = row.values.get("具体内容", "")
     if not content:
         add(row, "具体内容", "必填")
@@ -260,7 +259,12 @@ def _match(row: ItemImportRow, by_content: dict[str, list[Entry]],
     if len(candidates) > 1:
         add(row, "牵头责任单位", f"问题清单中有 {len(candidates)} 条内容相同的问题：请填写牵头责任单位加以区分")
         return None
-    return candidates[0]
+    entry = candidates[0]
+    if entry.pk in seen:
+        add(row, "具体内容", f"重复：与第 {seen[entry.pk]} 行是同一问题")
+        return None
+    seen[entry.pk] = row.row
+    return entry
 
 
 def _step_result(source: Source_, inspection: Inspection, layout: Layout, apply: str, file_name: str,
@@ -291,13 +295,9 @@ def read_measures(source: Source_, inspection: Inspection, actor: User, *, file_
     by_content = _entries_by_content(entries)
     seen: dict[int, int] = {}
     for row in result.rows:
-        entry = _match(row, by_content, add)
+        entry = _match(row, by_content, add, seen)
         if entry is None:
             continue
-        if entry.pk in seen:
-            add(row, "具体内容", f"重复：与第 {seen[entry.pk]} 行是同一问题")
-            continue
-        seen[entry.pk] = row.row
         if not inspection_access.acts_for_entry_unit(actor, entry):
             add(row, "具体内容", "这一问题不由本单位整改：整改措施由责任单位报送（S4-二(二)2）")
             continue
@@ -336,10 +336,7 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
     if not table_ok(result):
         return result
     add = _adder(result.letters)
-    units: dict[str, Unit] = {}
-    for u in Unit.objects.filter(jurisdiction_id=inspection.jurisdiction_id):
-        units.setdefault(u.code, u)
-        units[u.name] = u
+    units = units_by_name_or_code(inspection.jurisdiction_id)
     entries = (Entry.objects.filter(inspection=inspection)
                .select_related("inspection", "finding", "unit", "lead_unit", "person").prefetch_related("co_units"))
     by_content = _entries_by_content(entries)
@@ -347,7 +344,7 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
     seen: dict[int, int] = {}
     for row in result.rows:
         v = row.values
-        entry = _match(row, by_content, add)
+        entry = _match(row, by_content, add, seen)
         lead = units.get(v.get("牵头责任单位", ""))
         if not v.get("牵头责任单位"):
             add(row, "牵头责任单位", "必填：缺少牵头责任单位")
@@ -382,10 +379,6 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
                 add(row, "整改时限", f"整改时限不能早于督查结束日期（{end:%Y-%m-%d}）")
         if entry is None:
             continue
-        if entry.pk in seen:
-            add(row, "具体内容", f"重复：与第 {seen[entry.pk]} 行是同一问题")
-            continue
-        seen[entry.pk] = row.row
         if entry.state not in (EntryState.MEASURES.value, EntryState.ESCALATED.value):
             assigned = (entry.lead_unit_id is not None and lead is not None and entry.lead_unit_id == lead.pk
                         and person is not None and entry.person_id == person.pk
