@@ -290,3 +290,29 @@ class ConcernUrge(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["concern", "trigger", "on_day"], name="grid_concern_urge_once"),
         ]
+
+
+class WeeklyReview(models.Model):
+    """The sub-district's weekly analysis of the hard cases its communities report (S2a-二(五): 街道（乡镇）
+    每周要对社区反映的疑难问题……进行分析研判、分类处置). One record per sub-district and week (Monday)."""
+
+    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, verbose_name=_("辖区"))
+    subdistrict = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="grid_reviews",
+                                    verbose_name=_("街道（乡镇）"))
+    week_start = models.DateField(_("周（星期一）"))
+    held_on = models.DateField(_("研判日期"))
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("主持人"))
+    attendees = models.TextField(_("参加人员"))
+    summary = models.TextField(_("研判情况和分类处置意见"))
+    concerns = models.ManyToManyField(Concern, blank=True, related_name="weekly_reviews", verbose_name=_("研判的诉求"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("街道每周研判")
+        verbose_name_plural = _("街道每周研判")
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["subdistrict", "week_start"], name="grid_review_week_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subdistrict} {self.week_start}"

@@ -219,3 +219,30 @@ def figures(user: User, first: dt.date, last: dt.date, *, today: dt.date | None 
 
 def counts_by_state(qs: QuerySet[Concern]) -> dict[str, int]:
     return {row["state"]: row["n"] for row in qs.order_by().values("state").annotate(n=Count("pk", distinct=True))}
+
+
+def hard_cases(subdistrict: Unit, today: dt.date) -> QuerySet[Concern]:
+    """What the sub-district's weekly review looks at (S2a-二(五)): its communities' open cases that are
+    hard (限时办理 / 街道协调), past their deadline, or not yet analysed after their 当日清 day."""
+    from django.db.models import Q
+
+    from duban.core.grid_rules import Tier
+
+    open_states = [Concern.State.RECEIVED, Concern.State.IN_HAND]
+    hard = (Q(tier__in=[Tier.COORDINATED.value, Tier.SUBDISTRICT.value]) | Q(deadline__lt=today)
+            | Q(state=Concern.State.RECEIVED, classify_due__lt=today))
+    return (Concern.objects.filter(jurisdiction_id=subdistrict.jurisdiction_id,
+                                   community__path__startswith=subdistrict.path, state__in=open_states)
+            .filter(hard).select_related("community", "grid", "handler").order_by("deadline", "received_at"))
+
+
+def review_weeks(subdistrict: Unit, today: dt.date, weeks: int = 8) -> list[tuple[dt.date, Any]]:
+    """The last ``weeks`` weeks (this one first) and the review recorded for each, or None."""
+    from .models import WeeklyReview
+    from .services import week_start
+
+    monday = week_start(today)
+    mondays = [monday - dt.timedelta(weeks=k) for k in range(weeks)]
+    held = {r.week_start: r for r in WeeklyReview.objects.filter(subdistrict=subdistrict, week_start__in=mondays)
+            .select_related("chair").prefetch_related("concerns")}
+    return [(m, held.get(m)) for m in mondays]

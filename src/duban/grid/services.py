@@ -41,7 +41,17 @@ from duban.org.models import Unit, User
 from duban.workcal.service import current_calendar
 
 from . import access
-from .models import SERVICE_TYPES, CommunityBoundary, Concern, ConcernUrge, Duty, Grid, LogEntry, Patrol
+from .models import (
+    SERVICE_TYPES,
+    CommunityBoundary,
+    Concern,
+    ConcernUrge,
+    Duty,
+    Grid,
+    LogEntry,
+    Patrol,
+    WeeklyReview,
+)
 
 NO_PERMISSION = "您没有权限执行此操作。"
 NOT_FOUND = "诉求不存在或您无权查看。"
@@ -897,3 +907,60 @@ def sweep(now: dt.datetime | None = None, *, limit: int = 500) -> SweepResult:
                    dedupe_key=f"grid-urge-{concern.pk}-{trigger}-{day}", now=now)
             result.urged += 1
     return result
+
+
+# ---- the sub-district's weekly review of hard cases (S2a-二(五)) ------------------------------------------
+
+REVIEW_RULE = "S2a-二(五)"
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _require_subdistrict(actor: User, subdistrict: Unit) -> None:
+    if subdistrict.kind not in (Unit.Kind.SUBDISTRICT, Unit.Kind.TOWN):
+        raise InvalidInput("每周研判由街道（乡镇）进行。", field_errors={"subdistrict": "不是街道或乡镇"})
+    if not access.manages(actor, subdistrict):
+        raise PermissionDenied("只有本街道（乡镇）或督查室人员可以记录每周研判。")
+
+
+@transaction.atomic
+def do_record_weekly_review(*, actor: User, subdistrict: Unit, held_on: dt.date, attendees: str, summary: str,
+                            concerns: list[Concern], now: dt.datetime | None = None) -> WeeklyReview:
+    """Record the week's analysis meeting: who took part, what was decided for each hard case; the cases
+    discussed must be those of the sub-district's communities. One record a week (a second is refused)."""
+    now = _now(now)
+    _require_subdistrict(actor, subdistrict)
+    today = _local(now).date()
+    errors: dict[str, str] = {}
+    if held_on > today:
+        errors["held_on"] = "研判日期不能晚于今天"
+    if not (attendees or "").strip():
+        errors["attendees"] = "请填写参加人员"
+    if not (summary or "").strip():
+        errors["summary"] = "请填写研判情况和分类处置意见"
+    foreign = [c.number for c in concerns
+               if c.community is None or not c.community.path.startswith(subdistrict.path)]
+    if foreign:
+        errors["concerns"] = "不属于本街道（乡镇）的诉求：" + "、".join(foreign)
+    if errors:
+        raise InvalidInput("每周研判记录不完整：" + "；".join(errors.values()), field_errors=errors)
+    monday = week_start(held_on)
+    try:
+        with transaction.atomic():
+            review = WeeklyReview.objects.create(
+                jurisdiction_id=subdistrict.jurisdiction_id, subdistrict=subdistrict, week_start=monday,
+                held_on=held_on, chair=actor, attendees=attendees.strip(), summary=summary.strip(), recorded_at=now)
+    except IntegrityError:
+        raise StateConflict(f"{subdistrict.name} {monday:%Y-%m-%d} 这一周的研判已记录。") from None
+    review.concerns.set(concerns)
+    chain.append(
+        jurisdiction_id=subdistrict.jurisdiction_id, kind="grid.weekly_review", at=now, actor=actor,
+        unit=subdistrict, rule_id=REVIEW_RULE,
+        summary=f"{subdistrict.name} 每周疑难问题研判（{monday:%Y-%m-%d} 当周），研判诉求 {len(concerns)} 件",
+        after={"held_on": held_on.isoformat(), "concerns": [c.number for c in concerns]},
+        data={"review": review.pk, "week_start": monday.isoformat(), "concerns": [c.pk for c in concerns]},
+    )
+    return review

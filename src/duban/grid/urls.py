@@ -17,6 +17,7 @@ urlpatterns = [
     path("concerns/<int:pk>/", views.concern_page, name="concern"),
     path("concerns/<int:pk>/<slug:action>/", views.concern_action, name="concern_action"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("review/", views.weekly_review, name="review"),
     path("public/", views.public_index, name="public_index"),
     path("public/g/<int:pk>/", views.public_grid, name="public_grid"),
     path("public/report/", views.public_report, name="public_report"),

@@ -541,3 +541,50 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         "c": concern, "service_label": services.SERVICES.get(concern.service_code, ""),
         "new": request.GET.get("new") == "1",
     }, status=status)
+
+
+# ---- the sub-district's weekly review (S2a-二(五)) ---------------------------------------------------------
+
+
+def _subdistricts(user: User) -> list[Unit]:
+    kinds = [Unit.Kind.SUBDISTRICT, Unit.Kind.TOWN]
+    qs = Unit.objects.filter(jurisdiction_id=user.jurisdiction_id, kind__in=kinds, active=True).order_by("path")
+    return [u for u in qs if access.manages(user, u)]
+
+
+@login_required
+def weekly_review(request: HttpRequest) -> HttpResponse:
+    """街道每周研判: the sub-district's open hard cases, the form to record the week's meeting, and the last
+    eight weeks with or without a record."""
+    user = _user(request)
+    choices = _subdistricts(user)
+    if not choices:
+        raise Http404(_("只有街道（乡镇）或督查室人员可以使用每周研判。"))
+    wanted = _int(request.POST.get("subdistrict") or request.GET.get("subdistrict"), choices[0].pk)
+    subdistrict = next((u for u in choices if u.pk == wanted), None)
+    if subdistrict is None:
+        raise Http404(_("街道不存在或您无权查看。"))
+    today = timezone.localdate()
+    cases = selectors.hard_cases(subdistrict, today)
+    status = 200
+    if request.method == "POST":
+        picked = {_int(v) for v in request.POST.getlist("concerns")} - {None}
+        chosen = list(access.visible_concerns(user).filter(pk__in=picked).select_related("community"))
+        try:
+            held_on = dt.date.fromisoformat(request.POST.get("held_on") or today.isoformat())
+            services.do_record_weekly_review(
+                actor=user, subdistrict=subdistrict, held_on=held_on, attendees=request.POST.get("attendees", ""),
+                summary=request.POST.get("summary", ""), concerns=chosen)
+        except ValueError:
+            messages.error(request, _("研判日期无效。"))
+            status = 422
+        except ServiceError as exc:
+            _error(request, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("已记录本周研判。"))
+            return redirect(f"{reverse('grid:review')}?subdistrict={subdistrict.pk}")
+    return render(request, "grid/review.html", {
+        "subdistrict": subdistrict, "choices": choices, "cases": cases[:300], "today": today,
+        "weeks": selectors.review_weeks(subdistrict, today), "form": request.POST, "rule": services.REVIEW_RULE,
+    }, status=status)
