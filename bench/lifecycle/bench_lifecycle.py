@@ -4,19 +4,27 @@ progress report → completion report → office accept → leader pass → arch
   1. duban's per-item services (``duban.items.services.do_*``): one transaction per action;
   2. duban's batch path (``duban.items.batch.*_many``): the same rules and the same ledger events, one
      transaction per chunk of ``--chunk`` items per action;
-  3. SpiffWorkflow running the same lifecycle as a BPMN process (supervision_item.bpmn: one user task per
+  3. the raw SQL floor of the batch path (``floor.py``): the same locks, rows, next due moments and
+     hash-chained events written with plain SQL and ``COPY``, checking only the item's state — what any
+     batch path writing these rows to this schema must at least spend; compared field by field with
+     the batch path's rows and events for one item (``floor vs batch path`` line);
+  4. SpiffWorkflow running the same lifecycle as a BPMN process (supervision_item.bpmn: one user task per
      step) with its state serialized to the same database after every step, committed per step;
-  4. SpiffWorkflow again, its per-step state writes batched like duban's batch path: per chunk of
+  5. SpiffWorkflow again, its per-step state writes batched like duban's batch path: per chunk of
      ``--chunk`` items, one multi-row INSERT, then per step one pipelined batch of UPDATEs (psycopg
      executemany), one commit per chunk — so batching is not credited to duban alone.
 
-All four run in the same process against the same PostgreSQL in the same run; the output gives items/s
-and the ratios. Each duban action also locks the item, checks visibility, role and state, recomputes the
-next due moment and appends a hash-chained ledger event (verified at the end); Spiff writes one JSON
-document per step and checks nothing of the kind.
+All run in the same process against the same PostgreSQL in the same run, taking turns: ``--rounds``
+rounds, each path running its share of the items per round, so a change in the machine's load hits
+all of them alike (the machine is shared). The output gives items/s and the ratios. Each duban action
+also locks the item, checks visibility, role and state, recomputes the next due moment and appends a
+hash-chained ledger event (verified at the end); Spiff writes one JSON document per step and checks
+nothing of the kind (it keeps each workflow in memory between steps: it neither reads nor locks its
+state before a step, which duban does for every action).
 
 Usage: DUBAN_DATABASE_URL=postgresql://… python bench/lifecycle/bench_lifecycle.py
-       [--items 10000] [--single-items N] [--spiff-items N] [--chunk 500] [--profile N]
+       [--items 10000] [--single-items N] [--spiff-items N] [--chunk 500] [--rounds 4]
+       [--profile N] [--profile-batch N]
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 BPMN = Path(__file__).with_name("supervision_item.bpmn")
+sys.path.insert(0, str(Path(__file__).parent))  # floor.py
 STEPS = 9
 BASE = timezone.make_aware(dt.datetime(2026, 3, 2, 9))
 DEADLINE = dt.date(2026, 3, 31)
@@ -213,49 +222,113 @@ def profile_single(n: int) -> None:
     print(out.getvalue())
 
 
+def profile_batch(n: int, chunk: int) -> None:
+    run_duban_batch(chunk, chunk)  # warm the caches
+    with CaptureQueriesContext(connection) as ctx:
+        run_duban_batch(chunk, chunk)
+    print(f"profile: {len(ctx.captured_queries)} queries for one chunk of {chunk} items through 9 actions "
+          "(batch path; COPY not counted)")
+    prof = cProfile.Profile()
+    prof.enable()
+    run_duban_batch(n, chunk)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(20)
+    print(out.getvalue())
+
+
+def run_floor(n: int, chunk: int) -> tuple[float, int]:
+    from floor import run_floor as floor
+
+    cast = setup_cast()
+    return floor(n, chunk, cast, BASE, DEADLINE), cast[0].pk
+
+
+def _shares(total: int, rounds: int) -> list[int]:
+    return [total // rounds + (1 if r < total % rounds else 0) for r in range(rounds)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--single-items", type=int, default=None, help="default: same as --items")
     parser.add_argument("--spiff-items", type=int, default=None, help="default: same as --items")
     parser.add_argument("--chunk", type=int, default=500, help="items per transaction on both batched paths")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="the paths take turns, each running its share of the items per round")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N items of the single path first")
+    parser.add_argument("--profile-batch", type=int, default=0, help="cProfile N items of the batch path first")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     if args.profile:
         profile_single(args.profile)
+    if args.profile_batch:
+        profile_batch(args.profile_batch, args.chunk)
     n, single_n = args.items, args.single_items or args.items
     spiff_n = args.spiff_items or args.items
-    print(f"database: {connection.vendor}; {STEPS} persisted steps per item; chunk {args.chunk}")
+    rounds = max(1, args.rounds)
+    print(f"database: {connection.vendor}; {STEPS} persisted steps per item; chunk {args.chunk}; "
+          f"{rounds} rounds, the paths alternating")
 
-    results: dict[str, float] = {}
-    t, j_single = run_duban_single(single_n)
-    results["duban single"] = single_n / t
+    spent: dict[str, float] = dict.fromkeys(("duban single", "duban batch", "floor", "spiff per-step",
+                                            "spiff batched"), 0.0)
+    jurisdictions: dict[str, list[int]] = {"duban single": [], "duban batch": [], "floor": []}
+    for r in range(rounds):
+        share, single_share, spiff_share = _shares(n, rounds)[r], _shares(single_n, rounds)[r], \
+            _shares(spiff_n, rounds)[r]
+        if single_share:
+            t, j = run_duban_single(single_share)
+            spent["duban single"] += t
+            jurisdictions["duban single"].append(j)
+        if share:
+            t, j = run_duban_batch(share, args.chunk)
+            spent["duban batch"] += t
+            jurisdictions["duban batch"].append(j)
+            t, j = run_floor(share, args.chunk)
+            spent["floor"] += t
+            jurisdictions["floor"].append(j)
+        if spiff_share:
+            spent["spiff per-step"] += run_spiff(spiff_share)
+            spent["spiff batched"] += run_spiff_batched(spiff_share, args.chunk)
+
+    results = {
+        "duban single": single_n / spent["duban single"], "duban batch": n / spent["duban batch"],
+        "floor": n / spent["floor"], "spiff per-step": spiff_n / spent["spiff per-step"],
+        "spiff batched": spiff_n / spent["spiff batched"],
+    }
+    t = spent["duban single"]
     print(f"duban per-item services  : {single_n:>6} items in {t:8.2f}s = {single_n / t:8.1f} items/s "
           f"({single_n * STEPS / t:7.0f} actions/s; 1 transaction per action)")
-    t, j_batch = run_duban_batch(n, args.chunk)
-    results["duban batch"] = n / t
+    t = spent["duban batch"]
     print(f"duban batch path         : {n:>6} items in {t:8.2f}s = {n / t:8.1f} items/s "
           f"({n * STEPS / t:7.0f} actions/s; 1 transaction per {args.chunk} items per action)")
-    t = run_spiff(spiff_n)
-    results["spiff per-step"] = spiff_n / t
+    t = spent["floor"]
+    print(f"raw SQL floor (same rows): {n:>6} items in {t:8.2f}s = {n / t:8.1f} items/s "
+          "(the batch path's writes, locks and hash chain without the ORM or the rules; floor.py)")
+    t = spent["spiff per-step"]
     print(f"SpiffWorkflow per step   : {spiff_n:>6} items in {t:8.2f}s = {spiff_n / t:8.1f} items/s "
           f"(1 commit per step)")
-    t = run_spiff_batched(spiff_n, args.chunk)
-    results["spiff batched"] = spiff_n / t
+    t = spent["spiff batched"]
     print(f"SpiffWorkflow batched    : {spiff_n:>6} items in {t:8.2f}s = {spiff_n / t:8.1f} items/s "
           f"(state still written at every step; UPDATEs pipelined, 1 commit per {args.chunk} items)")
-    print(f"ledger (single path)     : {verify(j_single)}")
-    print(f"ledger (batch path)      : {verify(j_batch)}")
+    for label, path in (("single path", "duban single"), ("batch path", "duban batch"), ("floor", "floor")):
+        print(f"ledger ({label + ')':<13}    : " + "; ".join(verify(j) for j in jurisdictions[path]))
+    from floor import check_same_work
+
+    print(f"floor vs batch path      : {check_same_work(jurisdictions['duban batch'][0], jurisdictions['floor'][0])}")
     print("ratios (throughput, goal >= 10x):")
     for ours in ("duban single", "duban batch"):
         for theirs in ("spiff per-step", "spiff batched"):
             ratio = results[ours] / results[theirs]
             print(f"  {ours:<13} / {theirs:<15}: {ratio:6.2f}x {'(goal met)' if ratio >= 10 else '(goal NOT met)'}")
+    for theirs in ("spiff per-step", "spiff batched"):
+        print(f"  {'raw SQL floor':<13} / {theirs:<15}: {results['floor'] / results[theirs]:6.2f}x "
+              "(the most any batch path writing these rows could reach)")
+    print(f"  {'duban batch':<13} / {'raw SQL floor':<15}: {results['duban batch'] / results['floor']:6.2f}x")
     print("honesty: every duban action locks, checks visibility/role/state, writes its rows, recomputes the "
           "next due moment and appends a hash-chained ledger event; Spiff serializes its workflow state as one "
           "JSON text per step and checks nothing else. The like-for-like comparisons are single/per-step and "
-          "batch/batched.")
+          "batch/batched; the floor writes the batch path's rows and events in raw SQL and checks only the state.")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,12 @@
 
 Each ceiling is today's count. A single action is: lock the row (visibility decided in the same query),
 read the assignments once when a unit acts, write the rows, one UPDATE of the item that includes the
-next due moment, and the ledger append (lock head, INSERT event, UPDATE head). A batch action costs a
-constant number of queries per chunk, whatever the number of items in it.
+next due moment, and the ledger append (lock head, INSERT event, UPDATE head). On PostgreSQL the
+per-item services send statements together where nothing waits on their results
+(``duban.ledger.rows.Script``: the INSERTs with the head's lock, then the UPDATEs with the event's
+INSERT and the head's move — one multi-statement query, one round trip, counted once here), so the
+counts there are lower. A batch action costs a constant number of queries per chunk, whatever the
+number of items in it (a ``COPY`` is not counted).
 """
 
 from __future__ import annotations
@@ -38,6 +42,11 @@ CEILINGS = {
     "register": 5, "approve": 5, "assign": 6, "receive": 7, "report_progress": 8, "report_completion": 8,
     "office_accept": 6, "leader_pass": 6, "archive": 6,
 }
+# PostgreSQL (statements sent together: see the module docstring). Was 57 in all before.
+PG_CEILINGS = {
+    "register": 3, "approve": 3, "assign": 3, "receive": 4, "report_progress": 4, "report_completion": 4,
+    "office_accept": 3, "leader_pass": 3, "archive": 4,
+}
 
 
 def lifecycle(d: District) -> dict[str, int]:
@@ -65,9 +74,10 @@ def lifecycle(d: District) -> dict[str, int]:
 def test_queries_per_action_stay_under_their_ceilings(district: District) -> None:
     lifecycle(district)  # warm the per-process caches (calendar, policy)
     counts = lifecycle(district)
-    over = {name: (n, CEILINGS[name]) for name, n in counts.items() if n > CEILINGS[name]}
+    ceilings = PG_CEILINGS if connection.vendor == "postgresql" else CEILINGS
+    over = {name: (n, ceilings[name]) for name, n in counts.items() if n > ceilings[name]}
     assert not over, f"queries per action grew (got, ceiling): {over}"
-    assert sum(counts.values()) <= 57  # was 76 before the cuts (bench/lifecycle, issue #2)
+    assert sum(counts.values()) <= sum(ceilings.values())  # 57 / 31; was 76 before the cuts (bench/lifecycle, #2)
 
 
 def _pending(d: District, n: int) -> list[int]:

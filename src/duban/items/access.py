@@ -77,11 +77,21 @@ def is_leader_of(user: User, item: Item) -> bool:
     )
 
 
+# Where ``services.load_assignments`` leaves an item's assignments (with their units) once read.
+ASSIGNMENTS_ATTR = "_duban_assignments"
+
+
+def assignments_of(item: Item) -> list[Assignment]:
+    """The item's assignments: as loaded by ``services.load_assignments``, else ``item.assignments.all()``."""
+    loaded: list[Assignment] | None = item.__dict__.get(ASSIGNMENTS_ATTR)
+    return list(item.assignments.all()) if loaded is None else loaded
+
+
 def own_assignment(user: User, item: Item) -> Assignment | None:
     """The assignment of the user's own unit on this item, if the user acts for a unit."""
     if user.unit_id is None or not user.has_role(*UNIT_ROLES):
         return None
-    for assignment in item.assignments.all():
+    for assignment in assignments_of(item):
         if assignment.unit_id == user.unit_id:
             return assignment
     return None

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, F, Model, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,6 +38,7 @@ from duban.core.lifecycle import (
     objection_is_late,
 )
 from duban.ledger import chain
+from duban.ledger import rows as bulk
 from duban.ledger.models import Event
 from duban.org.models import Unit, User
 from duban.workcal.service import current_calendar
@@ -88,7 +91,8 @@ def _require_text(value: str, field: str, message: str = REASON_REQUIRED) -> str
 
 @dataclass
 class _Step:
-    """An action under way: the freshly locked item and what the transition allows."""
+    """An action under way: the freshly locked item and what the transition allows. ``memo`` is shared
+    by the steps of one batch chunk (policy, calendars, local dates, next-due answers: ``due.Memo``)."""
 
     item: Item
     action: Action
@@ -96,11 +100,16 @@ class _Step:
     now: dt.datetime
     before_state: ItemState
     after_state: ItemState
+    memo: due.Memo = field(default_factory=due.Memo)
+
+    @property
+    def today(self) -> dt.date:
+        return self.memo.local_date(self.now)
 
     def assignments(self) -> list[Assignment]:
         """The item's assignments with their units, read once per action (one query)."""
         load_assignments([self.item])
-        return list(self.item.assignments.all())
+        return list(access.assignments_of(self.item))
 
     def record(
         self,
@@ -171,20 +180,38 @@ def _group_key(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 
 def apply_effects(effects: Sequence[Effect]) -> list[Event]:
-    """Write effects: the new rows (one INSERT per model), the assignment and item updates (one UPDATE
-    per distinct set of values), the next due moment (computed in memory, written with the item) and
-    one ledger event per effect (one chain append per jurisdiction). Must run inside a transaction."""
+    """Write effects: the new rows (one INSERT per model: ``bulk.insert``), the assignment and item
+    updates (one UPDATE per distinct set of values: ``bulk.update``), the next due moment (computed
+    in memory, written with the item) and one ledger event per effect (one chain append per
+    jurisdiction). Must run inside a transaction.
+
+    One effect (the per-item services) where ``bulk.Script`` sends statements together: the INSERTs
+    and the chain head's lock go in one round trip, the UPDATEs, the event's INSERT and the head's
+    move in a second — the same statements as otherwise, fewer waits."""
     if not effects:
         return []
+    script = bulk.Script() if len(effects) == 1 and bulk.Script.one_round_trip() else None
     rows_by_model: dict[type[Model], list[Model]] = {}
     for effect in effects:
         for row in effect.creates:
             rows_by_model.setdefault(type(row), []).append(row)
-    for model, rows in rows_by_model.items():
-        if len(rows) == 1:
-            rows[0].save(force_insert=True)
-        else:
-            model._default_manager.bulk_create(rows, batch_size=500)
+    head_at = None
+    if script is not None:
+        finishers = []
+        for model, new_rows in rows_by_model.items():
+            finish = bulk.insert_statement(model, new_rows, script)
+            if finish is None:
+                bulk.insert(model, new_rows)
+            else:
+                finishers.append(finish)
+        head_at = chain.lock_head_in(script, effects[0].step.item.jurisdiction_id)
+        results = script.run()
+        for finish in finishers:
+            finish(results)
+        head_rows = results[head_at]
+    else:
+        for model, new_rows in rows_by_model.items():
+            bulk.insert(model, new_rows)
     groups: dict[tuple[tuple[str, Any], ...], tuple[list[int], dict[str, Any]]] = {}
     for effect in effects:
         for key, row in effect.pk_refs.items():
@@ -194,25 +221,29 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
                 setattr(assignment, name, value)
             groups.setdefault(_group_key(values), ([], values))[0].append(assignment.pk)
     for pks, values in groups.values():
-        Assignment.objects.filter(pk__in=pks).update(**values)
+        bulk.update(Assignment, pks, values, script=script)
     item_groups: dict[tuple[tuple[str, Any], ...], tuple[list[int], dict[str, Any]]] = {}
     for effect in effects:
         step = effect.step
+        item = step.item
         changes = {**effect.changes, "state": step.after_state.value}
         for name, value in changes.items():
-            setattr(step.item, name, value)
+            setattr(item, name, value)
         if effect.refresh_due:
             assignments = effect.assignments if effect.assignments is not None else step.assignments()
-            moment = due.next_check(step.item, _local_date(step.now), assignments)
+            moment = due.next_check(item, step.today, assignments, step.memo)
             changes["next_due_at"] = moment
-            step.item.next_due_at = moment
-        step.item.version += 1
-        item_groups.setdefault(_group_key(changes), ([], changes))[0].append(step.item.pk)
+            item.next_due_at = moment
+        item.version += 1
+        item_groups.setdefault(_group_key(changes), ([], changes))[0].append(item.pk)
     for pks, changes in item_groups.values():
-        Item.objects.filter(pk__in=pks).update(version=F("version") + 1, **changes)
+        bulk.update(Item, pks, changes, bump="version", script=script)
     if len(effects) == 1:
         effect = effects[0]
-        return [chain.append(jurisdiction_id=effect.step.item.jurisdiction_id, **effect.event_fields())]
+        jurisdiction_id = effect.step.item.jurisdiction_id
+        if script is not None:
+            return [chain.append_in(script, head_rows, jurisdiction_id=jurisdiction_id, **effect.event_fields())]
+        return [chain.append(jurisdiction_id=jurisdiction_id, **effect.event_fields())]
     by_jurisdiction: dict[int, list[Effect]] = {}
     for effect in effects:
         by_jurisdiction.setdefault(effect.step.item.jurisdiction_id, []).append(effect)
@@ -225,14 +256,52 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
 _UNIT_ACTORS = frozenset({Actor.LEAD_UNIT, Actor.CO_UNIT, Actor.ASSIGNED_UNIT, Actor.ANY_PARTY})
 # Actions whose checks read the item's assignments (the unit acting must be one of them).
 ASSIGNMENT_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if t.actor in _UNIT_ACTORS)
-_ASSIGNMENTS = Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
+_ASSIGNMENT_COLUMNS = [f.attname for f in Assignment._meta.concrete_fields]
+_UNIT_COLUMNS = [f.attname for f in Unit._meta.concrete_fields]
+
+
+def _assignment_rows(item_ids: list[int]) -> list[tuple[Any, ...]]:
+    """The assignments of the items with their units' columns, in ``Assignment.Meta.ordering``."""
+    if not (bulk.raw_reads(Assignment, _ASSIGNMENT_COLUMNS) and bulk.raw_reads(Unit, _UNIT_COLUMNS)):
+        return list(Assignment.objects.filter(item_id__in=item_ids).values_list(
+            *_ASSIGNMENT_COLUMNS, *(f"unit__{name}" for name in _UNIT_COLUMNS)))
+    q = connection.ops.quote_name
+    columns = [f"a.{q(c)}" for c in _ASSIGNMENT_COLUMNS] + [f"u.{q(c)}" for c in _UNIT_COLUMNS]
+    order = ", ".join(
+        f"a.{q(Assignment._meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        for name in Assignment._meta.ordering
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {q(Assignment._meta.db_table)} a "
+            f"JOIN {q(Unit._meta.db_table)} u ON u.{q('id')} = a.{q('unit_id')} "
+            f"WHERE a.{q('item_id')} = ANY(%s) ORDER BY {order}",
+            [item_ids],
+        )
+        return cursor.fetchall()
 
 
 def load_assignments(items: Sequence[Item]) -> None:
-    """Read the assignments (with units) of all ``items`` that lack them: one query for the lot."""
-    missing = [i for i in items if "assignments" not in getattr(i, "_prefetched_objects_cache", {})]
-    if missing:
-        prefetch_related_objects(missing, _ASSIGNMENTS)
+    """Read the assignments (with units) of all ``items`` that lack them: one query for the lot.
+
+    The rows are made into instances directly, each assignment with its unit and item cached;
+    ``access.assignments_of(item)`` answers from them (``item.assignments.all()`` still reads the
+    database: Django's prefetch cache is not filled, it cost more than the query)."""
+    missing = [i for i in items if access.ASSIGNMENTS_ATTR not in i.__dict__]
+    if not missing:
+        return
+    by_pk = {i.pk: i for i in missing}
+    loaded: dict[int, list[Assignment]] = {pk: [] for pk in by_pk}
+    width = len(_ASSIGNMENT_COLUMNS)
+    found = _assignment_rows(list(by_pk))
+    unit_rows = {values[width]: values[width:] for values in found}  # the unit's id comes first
+    units = dict(zip(unit_rows, bulk.instances(Unit, _UNIT_COLUMNS, unit_rows.values()), strict=True))
+    for assignment in bulk.instances(Assignment, _ASSIGNMENT_COLUMNS, (values[:width] for values in found)):
+        item = by_pk[assignment.item_id]
+        assignment._state.fields_cache = {"unit": units[assignment.unit_id], "item": item}
+        loaded[item.pk].append(assignment)
+    for pk, assignments in loaded.items():
+        by_pk[pk].__dict__[access.ASSIGNMENTS_ATTR] = assignments
 
 
 def sees_everything(actor: User) -> bool:
@@ -241,23 +310,61 @@ def sees_everything(actor: User) -> bool:
     return bool(actor.role_set() & (OFFICE_ROLES | {Role.GOV_HEAD}))
 
 
-def lock_items(actor: User, pks: Sequence[int]) -> tuple[dict[int, Item], set[int]]:
+# The item columns the checks, the plans and the next-due computation read. The batch path locks its
+# items with only these (the others are deferred, as with ``QuerySet.only``: loaded on first access);
+# the per-item services lock the whole row, since their item goes back to the caller.
+CHECK_FIELDS = (
+    "id", "jurisdiction_id", "code", "title", "level", "state", "confidential", "supervising_leader_id",
+    "deadline", "deadline_working_days", "assigned_at", "next_due_at", "return_count", "resupervise_count",
+    "version",
+)
+_ITEM_COLUMNS = tuple(f.attname for f in Item._meta.concrete_fields)
+
+
+def lock_items(actor: User, pks: Sequence[int], *, fields: Sequence[str] = _ITEM_COLUMNS
+               ) -> tuple[dict[int, Item], set[int]]:
     """Lock the rows (in id order, so concurrent batches cannot deadlock) and decide visibility in the
-    same query: ``access.visible_items(actor)`` as an EXISTS column for people who need it checked."""
-    qs = Item.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    same query: ``access.visible_items(actor)`` as an EXISTS column for people who need it checked
+    (office staff and the head of government: ``access.can_see``, without a query).
+    ``fields``: the columns read (default: all; the batch path passes ``CHECK_FIELDS``).
+
+    On PostgreSQL the SELECT is written here (only the visibility subquery is compiled by the ORM);
+    elsewhere the ORM builds all of it. The same rows, locks and answer either way."""
     check_in_db = not sees_everything(actor) and actor.is_authenticated and actor.jurisdiction_id is not None
-    if check_in_db:
-        qs = qs.annotate(_visible=Exists(access.visible_items(actor).filter(pk=OuterRef("pk"))))
-    items = {i.pk: i for i in qs}
-    if check_in_db:
-        visible = {pk for pk, i in items.items() if i._visible}  # type: ignore[attr-defined]
+    names = list(fields)
+    if bulk.raw_reads(Item, names):
+        q = connection.ops.quote_name
+        columns = ", ".join(f"o.{q(Item._meta.get_field(n).column)}" for n in names)
+        visibility, params = "TRUE", []
+        if check_in_db:
+            try:  # correlated, as Exists(… pk=OuterRef("pk")) is: an index probe per locked row
+                sql, vis_params = access.visible_items(actor).filter(
+                    pk=RawSQL(f"o.{q('id')}", ())).order_by().values("pk").query.sql_with_params()
+                visibility, params = f"EXISTS ({sql})", list(vis_params)
+            except EmptyResultSet:  # visible_items is none(): nothing is visible
+                visibility = "FALSE"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns}, {visibility} FROM {q(Item._meta.db_table)} o "
+                f"WHERE o.{q('id')} = ANY(%s) ORDER BY o.{q('id')} FOR UPDATE",
+                [*params, list(pks)],
+            )
+            found = cursor.fetchall()
     else:
-        visible = {pk for pk, i in items.items() if access.can_see(actor, i)}
-    return items, visible
+        qs = Item.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+        if check_in_db:
+            qs = qs.annotate(_visible=Exists(access.visible_items(actor).filter(pk=OuterRef("pk"))))
+            found = list(qs.values_list(*names, "_visible"))
+        else:
+            found = [(*values, True) for values in qs.values_list(*names)]
+    locked = bulk.instances(Item, names, (values[:-1] for values in found))
+    if check_in_db:
+        return {i.pk: i for i in locked}, {i.pk for i, values in zip(locked, found, strict=True) if values[-1]}
+    return {i.pk: i for i in locked}, {i.pk for i in locked if access.can_see(actor, i)}
 
 
 def check_step(fresh: Item | None, action: Action, actor: User, now: dt.datetime, expected_version: int | None,
-               *, visible: bool) -> _Step:
+               *, visible: bool, memo: due.Memo | None = None) -> _Step:
     """Visibility, version, role and state of a locked item; raises the error the user sees."""
     if fresh is None or not visible:
         raise ItemNotFound(NOT_FOUND)
@@ -272,7 +379,7 @@ def check_step(fresh: Item | None, action: Action, actor: User, now: dt.datetime
         after_state = next_state(fresh.state_enum, action)
     except TransitionNotAllowed as exc:
         raise StateConflict.from_transition(exc) from None
-    return _Step(fresh, action, actor, now, fresh.state_enum, after_state)
+    return _Step(fresh, action, actor, now, fresh.state_enum, after_state, memo or due.Memo())
 
 
 def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_version: int | None) -> _Step:
@@ -285,27 +392,42 @@ def reserve_numbers(jurisdiction_id: int, kind: str, year: int, count: int = 1) 
     """Reserve ``count`` consecutive numbers of a per-jurisdiction, per-kind, per-year sequence and
     return the first. One ``UPDATE … RETURNING`` (it locks the row until the transaction ends);
     the row is created the first time a sequence is used."""
-    table = NumberSequence._meta.db_table
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            cursor.execute(
-                f'UPDATE "{table}" SET "last" = "last" + %s '  # the table name comes from the model
-                'WHERE "jurisdiction_id" = %s AND "kind" = %s AND "year" = %s RETURNING "last"',
-                [count, jurisdiction_id, kind, year],
-            )
+            cursor.execute(*_reserve_statement(jurisdiction_id, kind, year, count))
             row = cursor.fetchone()
-        if row is not None:
-            return int(row[0]) - count + 1
-        seq, _ = NumberSequence.objects.select_for_update().get_or_create(
-            jurisdiction_id=jurisdiction_id, kind=kind, year=year
-        )
-        NumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + count)
-        return seq.last + 1
+        return _reserved(row, jurisdiction_id, kind, year, count)
+
+
+def _reserve_statement(jurisdiction_id: int, kind: str, year: int, count: int) -> tuple[str, list[Any]]:
+    table = NumberSequence._meta.db_table
+    return (
+        f'UPDATE "{table}" SET "last" = "last" + %s '  # the table name comes from the model
+        'WHERE "jurisdiction_id" = %s AND "kind" = %s AND "year" = %s RETURNING "last"',
+        [count, jurisdiction_id, kind, year],
+    )
+
+
+def _reserved(row: Sequence[Any] | None, jurisdiction_id: int, kind: str, year: int, count: int) -> int:
+    """The first number reserved, from the row ``_reserve_statement`` returned (creating the sequence
+    the first time it is used)."""
+    if row is not None:
+        return int(row[0]) - count + 1
+    seq, _ = NumberSequence.objects.select_for_update().get_or_create(
+        jurisdiction_id=jurisdiction_id, kind=kind, year=year
+    )
+    NumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + count)
+    return seq.last + 1
 
 
 def next_number(jurisdiction_id: int, kind: str, year: int) -> int:
     """The next number in a per-jurisdiction, per-kind, per-year sequence (督〔2026〕12号)."""
     return reserve_numbers(jurisdiction_id, kind, year, 1)
+
+
+_SOURCES = frozenset(Source.values)
+_LEVELS = frozenset(lv.value for lv in Level)
+_CHANNELS = frozenset(Channel.values)
 
 
 def _validate_registration(
@@ -317,9 +439,9 @@ def _validate_registration(
         errors["title"] = "请填写事项名称。"
     if not (content or "").strip():
         errors["content"] = "请填写办理内容。"
-    if source not in Source.values:
+    if source not in _SOURCES:
         errors["source"] = "请选择事项来源。"
-    if level not in {lv.value for lv in Level}:
+    if level not in _LEVELS:
         errors["level"] = "请选择督查等级（特别重要/比较重要/一般重要）。"
     if deadline is not None and deadline_working_days is not None:
         errors["deadline"] = "办结时限请填写日期或工作日数，二者选一。"
@@ -366,7 +488,8 @@ def plan_registration(actor: User, reg: Registration, now: dt.datetime) -> Item:
         raise InvalidInput("主管领导须为本辖区的政府领导。", field_errors={"supervising_leader": "无效的领导"})
     if reg.confidential and not actor.cleared_confidential:
         raise PermissionDenied("您未获得涉密事项权限，不能登记涉密事项。")
-    return Item(
+    return bulk.new(
+        Item,
         jurisdiction_id=actor.jurisdiction_id,
         title=reg.title.strip(),
         content=reg.content.strip(),
@@ -433,9 +556,21 @@ def do_register(
         confidential=confidential, supervising_leader=supervising_leader,
     ), now)
     year = _local_date(now).year
-    item.code = item_code(year, next_number(item.jurisdiction_id, "item", year))
-    item.save(force_insert=True)
-    chain.append(jurisdiction_id=item.jurisdiction_id, **registration_event(actor, item, now))
+    jurisdiction_id = item.jurisdiction_id
+    if not bulk.Script.one_round_trip():
+        item.code = item_code(year, next_number(jurisdiction_id, "item", year))
+        bulk.insert(Item, [item])
+        chain.append(jurisdiction_id=jurisdiction_id, **registration_event(actor, item, now))
+        return item
+    # The number's and the chain head's locks in one round trip (in this order, as register_many).
+    script = bulk.Script()
+    number_at = script.add(*_reserve_statement(jurisdiction_id, "item", year, 1))
+    head_at = chain.lock_head_in(script, jurisdiction_id)
+    results = script.run()
+    item.code = item_code(year, _reserved(results[number_at][0] if results[number_at] else None,
+                                          jurisdiction_id, "item", year, 1))
+    bulk.insert(Item, [item])
+    chain.append_in(script, results[head_at], jurisdiction_id=jurisdiction_id, **registration_event(actor, item, now))
     return item
 
 
@@ -530,7 +665,7 @@ def plan_assign(
 ) -> Effect:
     now = step.now
     fresh = step.item
-    today = _local_date(now)
+    today = step.today
     errors: dict[str, str] = {}
     units = [lead_unit, *(c.unit for c in co_units)]
     for unit in units:
@@ -538,7 +673,7 @@ def plan_assign(
             errors["units"] = f"单位「{unit}」不属于本辖区或已停用。"
     if len({u.pk for u in units}) != len(units):
         errors["co_units"] = "同一单位不能重复交办（牵头单位不能同时为配合单位）。"
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         errors["channel"] = "交办方式无效。"
     if deadline is not None and deadline_working_days is not None:
         errors["deadline"] = "办结时限请填写日期或工作日数，二者选一。"
@@ -547,7 +682,7 @@ def plan_assign(
     if errors:
         raise InvalidInput("；".join(errors.values()), field_errors=errors)
 
-    calendar = current_calendar(fresh.jurisdiction_id)
+    calendar = step.memo.calendar(fresh.jurisdiction_id)
     if deadline is None:
         if deadline_working_days is None and fresh.deadline is not None and fresh.deadline > today:
             deadline = fresh.deadline
@@ -557,13 +692,13 @@ def plan_assign(
             computed = calendar.add_working_days(today, days)
             deadline = computed.date
     provisional = due.is_provisional_span(calendar, today, deadline)
-    rows = [Assignment(
-        jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=lead_unit, role=Assignment.Role.LEAD,
+    rows = [bulk.new(
+        Assignment, jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=lead_unit, role=Assignment.Role.LEAD,
         part=lead_part.strip(),
     )]
     for co in co_units:
-        rows.append(Assignment(
-            jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=co.unit, role=Assignment.Role.CO,
+        rows.append(bulk.new(
+            Assignment, jurisdiction_id=fresh.jurisdiction_id, item=fresh, unit=co.unit, role=Assignment.Role.CO,
             part=co.part.strip(),
         ))
     changes: dict[str, Any] = {
@@ -659,13 +794,13 @@ def plan_receive(
             errors["milestones"] = "时间节点须填写内容。"
         elif deadline is not None and m.due_on > deadline:
             errors["milestones"] = f"时间节点「{m.title}」晚于办结时限 {deadline}（S1-五(三) 倒排工期）。"
-        elif m.due_on < _local_date(now):
+        elif m.due_on < step.today:
             errors["milestones"] = f"时间节点「{m.title}」早于今天。"
     if errors:
         raise InvalidInput("；".join(errors.values()), field_errors=errors)
 
-    receipt_due = due.receipt_due_on(step.item)
-    late = receipt_due is not None and _local_date(now) > receipt_due
+    receipt_due = due.receipt_due_on(step.item, step.memo)
+    late = receipt_due is not None and step.today > receipt_due
     update = {
         "state": Assignment.State.RECEIVED.value,
         "received_at": now,
@@ -677,8 +812,8 @@ def plan_receive(
         "work_plan": work_plan.strip(),
     }
     rows: list[Model] = [
-        Milestone(jurisdiction_id=step.item.jurisdiction_id, assignment=assignment, title=m.title.strip(),
-                  due_on=m.due_on)
+        bulk.new(Milestone, jurisdiction_id=step.item.jurisdiction_id, assignment=assignment, title=m.title.strip(),
+                 due_on=m.due_on)
         for m in milestones
     ]
     if assignment.is_lead and step.before_state is ItemState.ASSIGNED:
@@ -806,7 +941,7 @@ def plan_report_progress(step: _Step, *, text: str) -> Effect:
     assignment = access.own_assignment(step.actor, step.item)
     assert assignment is not None
     due_before = step.item.next_due_at
-    report = Report(**_report_fields(step, assignment, Report.Kind.PROGRESS, text))
+    report = bulk.new(Report, **_report_fields(step, assignment, Report.Kind.PROGRESS, text))
     late = due_before is not None and step.now > due_before
     return Effect(
         step,
@@ -918,9 +1053,9 @@ def do_report_completion(*, actor: User, item: Item, text: str, now: dt.datetime
 def plan_report_completion(step: _Step, *, text: str) -> Effect:
     assignment = access.own_assignment(step.actor, step.item)
     assert assignment is not None
-    report = Report(**_report_fields(step, assignment, Report.Kind.COMPLETION, text))
+    report = bulk.new(Report, **_report_fields(step, assignment, Report.Kind.COMPLETION, text))
     deadline = step.item.deadline
-    late = deadline is not None and _local_date(step.now) > deadline
+    late = deadline is not None and step.today > deadline
     return Effect(
         step,
         f"{assignment.unit.name} 报送办结" + ("（超过时限）" if late else ""),
@@ -940,8 +1075,8 @@ def _review(step: _Step, stage: str, outcome: str, opinion: str, follow_up: str 
 
 
 def _new_review(step: _Step, stage: str, outcome: str, opinion: str, follow_up: str = "") -> Review:
-    return Review(
-        jurisdiction_id=step.item.jurisdiction_id, item=step.item, stage=stage, outcome=outcome,
+    return bulk.new(
+        Review, jurisdiction_id=step.item.jurisdiction_id, item=step.item, stage=stage, outcome=outcome,
         opinion=opinion, follow_up=follow_up, reviewed_at=step.now, reviewed_by=step.actor,
     )
 

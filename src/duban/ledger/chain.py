@@ -7,21 +7,31 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import JSONField
+from django.db.models import JSONField, Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
+from . import rows as bulk
 from .models import Event, LedgerHead
 
 GENESIS = "0" * 64
 
+# The canonical form of an event: compact JSON, keys sorted, non-ASCII kept, anything else as str().
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+_encode = _ENCODER.encode
+_string: Any = json.encoder.encode_basestring  # what _ENCODER writes for a str (the C function when present)
+
 
 def _canonical(fields: dict[str, Any]) -> bytes:
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return _encode(fields).encode()
 
 
 def event_digest(prev_hash: str, event: Event) -> str:
+    """The reference definition of an event's hash (``verify_chain`` uses it on stored events)."""
     payload = {
         "jurisdiction": event.jurisdiction_id,
         "seq": event.seq,
@@ -41,6 +51,46 @@ def event_digest(prev_hash: str, event: Event) -> str:
     return hashlib.sha256(prev_hash.encode() + _canonical(payload)).hexdigest()
 
 
+def _value(value: Any) -> str:
+    """One JSON value exactly as ``_canonical`` writes it inside a larger document."""
+    kind = type(value)
+    if kind is str:
+        return str(_string(value))
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _encode(value)
+
+
+def _digest(prev_hash: str, jurisdiction_id: int, seq: int, kind: str, item_id: Any, unit_id: Any, actor_id: Any,
+            actor_name: str, at: datetime, rule_id: str, summary: str, reason: str, before: str, after: str,
+            data: str) -> str:
+    """``event_digest`` without building the payload dict: the canonical document is written key by key
+    in sorted order (before/after/data already in canonical JSON), so the bytes hashed are the same."""
+    document = "".join((
+        '{"actor":', _value(actor_id), ',"actor_name":', _value(actor_name), ',"after":', after,
+        ',"at":', _value(at.astimezone(UTC).isoformat()), ',"before":', before, ',"data":', data,
+        ',"item":', _value(item_id), ',"jurisdiction":', _value(jurisdiction_id), ',"kind":', _value(kind),
+        ',"reason":', _value(reason), ',"rule_id":', _value(rule_id), ',"seq":', _value(seq),
+        ',"summary":', _value(summary), ',"unit":', _value(unit_id), "}",
+    ))
+    return hashlib.sha256((prev_hash + document).encode()).hexdigest()
+
+
+@cache
+def _related(name: str) -> type[Model]:
+    model: type[Model] = Event._meta.get_field(name).related_model  # type: ignore[assignment]
+    return model
+
+
+def _ref(name: str, value: Any) -> tuple[bool, Any]:
+    """(usable by the fast path, the id) for a related object given to ``_build``."""
+    if value is None:
+        return True, None
+    return isinstance(value, _related(name)) and value.pk is not None, getattr(value, "pk", None)
+
+
 def _build(
     jurisdiction_id: int,
     seq: int,
@@ -57,32 +107,104 @@ def _build(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    _direct: bool | None = None,
 ) -> Event:
-    """The unsaved event at ``seq`` after ``prev_hash``, its hash computed (shared by both appends)."""
-    event = Event(
-        jurisdiction_id=jurisdiction_id,
-        seq=seq,
-        kind=kind,
-        item=item,
-        unit=unit,
-        actor=actor,
-        actor_name=(getattr(actor, "display_name", "") or "系统") if actor is not None else "系统",
-        at=at,
-        rule_id=rule_id,
-        summary=summary[:200],
-        reason=reason,
-        before=_jsonable(before or {}),
-        after=_jsonable(after or {}),
-        data=_jsonable(data or {}),
-        prev_hash=prev_hash,
-    )
-    event.hash = event_digest(prev_hash, event)
+    """The unsaved event at ``seq`` after ``prev_hash``, its hash computed (shared by both appends).
+
+    Built without ``Model.__init__`` (the field values set directly, the related objects cached as the
+    constructor caches them) unless something needs the constructor: a related object that is not a
+    saved instance of the right model, or ``pre_init``/``post_init`` receivers (``_direct``: whether
+    there are none, when the caller has looked already)."""
+    actor_ok, actor_id = _ref("actor", actor)
+    item_ok, item_id = _ref("item", item)
+    unit_ok, unit_id = _ref("unit", unit)
+    (before_value, before_text), (after_value, after_text), (data_value, data_text) = (
+        _canon(before), _canon(after), _canon(data))
+    actor_name = (getattr(actor, "display_name", "") or "系统") if actor is not None else "系统"
+    summary = summary[:200]
+    if _direct is None:
+        _direct = not _signals(Event)
+    if not (actor_ok and item_ok and unit_ok and _direct):
+        event = Event(
+            jurisdiction_id=jurisdiction_id, seq=seq, kind=kind, item=item, unit=unit, actor=actor,
+            actor_name=actor_name, at=at, rule_id=rule_id, summary=summary, reason=reason,
+            before=before_value, after=after_value, data=data_value, prev_hash=prev_hash,
+        )
+        event.hash = event_digest(prev_hash, event)
+        return event
+    event = Event.__new__(Event)
+    state = ModelState()
+    event.__dict__.update({
+        "id": None, "jurisdiction_id": jurisdiction_id, "seq": seq, "kind": kind, "item_id": item_id,
+        "unit_id": unit_id, "actor_id": actor_id, "actor_name": actor_name, "at": at, "rule_id": rule_id,
+        "summary": summary, "reason": reason, "before": before_value, "after": after_value, "data": data_value,
+        "prev_hash": prev_hash,
+        "hash": _digest(prev_hash, jurisdiction_id, seq, kind, item_id, unit_id, actor_id, actor_name, at, rule_id,
+                        summary, reason, before_text, after_text, data_text),
+        "_state": state,
+        "_ledger_json": {"before": before_text, "after": after_text, "data": data_text},
+    })
+    cached = {name: obj for name, obj in (("actor", actor), ("item", item), ("unit", unit)) if obj is not None}
+    if cached:
+        state.fields_cache = cached
     return event
 
 
-def _lock_head(jurisdiction_id: int) -> LedgerHead:
-    head, _ = LedgerHead.objects.select_for_update().get_or_create(jurisdiction_id=jurisdiction_id)
-    return head
+def _signals(model: type[Model]) -> bool:
+    return pre_init.has_listeners(model) or post_init.has_listeners(model)
+
+
+def _saved(event: Event, pk: int) -> None:
+    event.pk = pk
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _head_query(jurisdiction_id: int) -> tuple[str, list[Any]]:
+    table = connection.ops.quote_name(LedgerHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return f'SELECT "seq", "last_hash" FROM {table} WHERE "jurisdiction_id" = %s{lock}', [jurisdiction_id]
+
+
+def _lock_head(jurisdiction_id: int) -> tuple[int, str]:
+    """Lock the jurisdiction's chain head (created the first time) and return its (seq, last hash)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_head_query(jurisdiction_id))
+        row = cursor.fetchone()
+    if row is None:
+        head, _ = LedgerHead.objects.select_for_update().get_or_create(jurisdiction_id=jurisdiction_id)
+        return head.seq, head.last_hash or GENESIS
+    return int(row[0]), row[1] or GENESIS
+
+
+def lock_head_in(script: bulk.Script, jurisdiction_id: int) -> int:
+    """Queue ``append``'s lock of the jurisdiction's head in ``script``; the statement's position."""
+    return script.add(*_head_query(jurisdiction_id))
+
+
+def append_in(script: bulk.Script, head_rows: Sequence[tuple[Any, ...]], *, jurisdiction_id: int,
+              **entry: Any) -> Event:
+    """``append`` for a head already locked through ``lock_head_in`` (``head_rows``: that statement's
+    result): the event's INSERT and the head's UPDATE are queued in ``script``, which then runs with
+    whatever else it holds (one round trip where ``Script`` allows it). No head yet (a jurisdiction's
+    first event): the queued statements run, then ``append`` creates the head."""
+    if not head_rows:
+        script.run()
+        return append(jurisdiction_id=jurisdiction_id, **entry)
+    seq, prev = int(head_rows[0][0]), head_rows[0][1] or GENESIS
+    event = _build(jurisdiction_id, seq + 1, prev, **entry)
+    if connection.vendor != "postgresql":
+        script.run()
+        event.save()
+        _move_head(jurisdiction_id, event.seq, event.hash)
+        return event
+    position = script.add(*_insert_one_statement(event))
+    _saved(event, int(script.run()[position][0][0]))
+    return event
+
+
+def _move_head(jurisdiction_id: int, seq: int, last_hash: str) -> None:
+    LedgerHead.objects.filter(pk=jurisdiction_id).update(seq=seq, last_hash=last_hash)
 
 
 def append(
@@ -101,16 +223,19 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> Event:
     """Append one event to the jurisdiction's chain, inside the caller's transaction when there is one
-    (no savepoint: if the append fails, the action that caused it must fail with it)."""
+    (no savepoint: if the append fails, the action that caused it must fail with it). Three statements:
+    lock the head, insert the event and move the head (one statement on PostgreSQL)."""
     with transaction.atomic(savepoint=False):
-        head = _lock_head(jurisdiction_id)
+        seq, prev = _lock_head(jurisdiction_id)
         event = _build(
-            jurisdiction_id, head.seq + 1, head.last_hash or GENESIS, kind=kind, at=at, actor=actor,
-            item=item, unit=unit, rule_id=rule_id, summary=summary, reason=reason, before=before,
-            after=after, data=data,
+            jurisdiction_id, seq + 1, prev, kind=kind, at=at, actor=actor, item=item, unit=unit,
+            rule_id=rule_id, summary=summary, reason=reason, before=before, after=after, data=data,
         )
-        event.save()
-        LedgerHead.objects.filter(pk=head.pk).update(seq=event.seq, last_hash=event.hash)
+        if connection.vendor == "postgresql":
+            _insert_one_and_move_head(event)
+        else:
+            event.save()
+            _move_head(jurisdiction_id, event.seq, event.hash)
         return event
 
 
@@ -120,52 +245,88 @@ def append_many(jurisdiction_id: int, entries: Sequence[Mapping[str, Any]]) -> l
     Each entry holds the keyword arguments of ``append`` (without ``jurisdiction_id``). The head is
     locked once, the links are computed in Python in entry order — each event's ``prev_hash`` is the
     hash of the one before, exactly as if ``append`` had been called once per entry — and the events
-    are written with one multi-row INSERT per 500. The result is indistinguishable from single
-    appends: ``verify_chain`` walks it the same way. Runs inside the caller's transaction (no
-    savepoint), so the events are written together with the rows they describe, or not at all.
+    are written with one ``COPY`` on PostgreSQL (multi-row INSERTs elsewhere). The result is
+    indistinguishable from single appends: ``verify_chain`` walks it the same way. Runs inside the
+    caller's transaction (no savepoint), so the events are written together with the rows they
+    describe, or not at all.
     """
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
-        head = _lock_head(jurisdiction_id)
-        prev, seq = head.last_hash or GENESIS, head.seq
+        seq, prev = _lock_head(jurisdiction_id)
         events: list[Event] = []
+        direct = not _signals(Event)
         for entry in entries:
             seq += 1
-            event = _build(jurisdiction_id, seq, prev, **entry)
+            event = _build(jurisdiction_id, seq, prev, **entry, _direct=direct)
             prev = event.hash
             events.append(event)
         _insert(events)
-        LedgerHead.objects.filter(pk=head.pk).update(seq=seq, last_hash=prev)
+        _move_head(jurisdiction_id, seq, prev)
         return events
 
 
+_FIELDS = [f for f in Event._meta.concrete_fields if not f.primary_key]
+_NAMES = [f.attname for f in _FIELDS]
+_JSON = {f.attname for f in _FIELDS if isinstance(f, JSONField)}
+_JSON_POSITIONS = [(i, f.attname) for i, f in enumerate(_FIELDS) if f.attname in _JSON]
+
+
+def _row(event: Event) -> list[Any]:
+    """The event's column values for PostgreSQL (JSON columns as JSON text), in ``_FIELDS`` order. The
+    canonical JSON the hash was computed over is reused; jsonb stores the same document either way."""
+    values = event.__dict__
+    texts = values.get("_ledger_json")
+    row = [values[name] for name in _NAMES]
+    for position, name in _JSON_POSITIONS:
+        row[position] = texts[name] if texts else json.dumps(values[name], ensure_ascii=False)
+    return row
+
+
+def _columns() -> str:
+    return ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+
+
+def _insert_one_statement(event: Event) -> tuple[str, list[Any]]:
+    """PostgreSQL: the event's INSERT and the head's UPDATE in one statement (a data-modifying CTE)
+    that returns the new event's id."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    head = connection.ops.quote_name(LedgerHead._meta.db_table)
+    placeholders = ", ".join("%s::jsonb" if f.attname in _JSON else "%s" for f in _FIELDS)
+    return (
+        f'WITH "new" AS (INSERT INTO {table} ({_columns()}) VALUES ({placeholders}) RETURNING "id") '
+        f'UPDATE {head} SET "seq" = %s, "last_hash" = %s WHERE "jurisdiction_id" = %s '
+        'RETURNING (SELECT "id" FROM "new")',
+        [*_row(event), event.seq, event.hash, event.jurisdiction_id],
+    )
+
+
+def _insert_one_and_move_head(event: Event) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(*_insert_one_statement(event))
+        row = cursor.fetchone()
+    assert row is not None  # the head was locked above, so it exists
+    _saved(event, int(row[0]))
+
+
 def _insert(events: list[Event]) -> None:
-    """Write new events: ``COPY`` on PostgreSQL (the rows stream in one round trip, then one indexed
-    SELECT gives them their ids), ``bulk_create`` elsewhere. Either way the events come back saved."""
+    """Write new events: on PostgreSQL their ids drawn from the table's sequence (one query), then one
+    ``COPY`` (the rows stream in one round trip); ``bulk_create`` elsewhere. Either way the events come
+    back saved."""
     if connection.vendor != "postgresql":
         Event.objects.bulk_create(events, batch_size=500)
         return
-    fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
-    table = connection.ops.quote_name(Event._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+    quote = connection.ops.quote_name
+    table = quote(Event._meta.db_table)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for event in events:
-                copy.write_row([
-                    json.dumps(getattr(event, f.attname), ensure_ascii=False) if f.attname in json_fields
-                    else getattr(event, f.attname)
-                    for f in fields
-                ])
-    ids = dict(
-        Event.objects.filter(jurisdiction_id=events[0].jurisdiction_id, seq__gte=events[0].seq,
-                             seq__lte=events[-1].seq).values_list("seq", "pk")
-    )
-    for event in events:
-        event.pk = ids[event.seq]
-        event._state.adding = False
-        event._state.db = connection.alias
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                       [bulk.sequence(Event._meta.db_table, "id"), len(events)])
+        ids = sorted(row[0] for row in cursor.fetchall())
+        with cursor.cursor.copy(f"COPY {table} ({quote('id')}, {_columns()}) FROM STDIN") as copy:
+            for pk, event in zip(ids, events, strict=True):
+                copy.write_row([pk, *_row(event)])
+    for pk, event in zip(ids, events, strict=True):
+        _saved(event, pk)
 
 
 def _plain(value: Any) -> bool:
@@ -177,6 +338,44 @@ def _plain(value: Any) -> bool:
     if type(value) is dict:
         return all(type(k) is str and _plain(v) for k, v in value.items())
     return False
+
+
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
+def _scan(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> tuple[bool, bool]:
+    """(every dict key is a str, everything is already what a JSON round trip gives back) for a tree of
+    dicts and lists/tuples."""
+    keys_ok = plain = True
+    is_dict = isinstance(value, dict)
+    if type(value) not in (dict, list):
+        plain = False
+    pairs: Iterable[tuple[Any, Any]] = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, leaf in pairs:
+        if is_dict and type(key) is not str:
+            keys_ok = plain = False
+        if type(leaf) in _LEAVES:
+            continue
+        if isinstance(leaf, dict | list | tuple):
+            k, p = _scan(leaf)
+            keys_ok, plain = keys_ok and k, plain and p
+        else:
+            plain = False
+    return keys_ok, plain
+
+
+def _canon(value: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
+    """(``_jsonable(value)``, its canonical JSON text), for the stored event and its hash. With str keys
+    throughout, the text of the value is already the text of its round trip (dates and decimals become
+    the same strings either way), so it is written once."""
+    if not value:
+        return {}, "{}"
+    keys_ok, plain = _scan(value)
+    text = _encode(value)
+    if plain:
+        return dict(value), text
+    result: dict[str, Any] = json.loads(text)
+    return result, (text if keys_ok else _encode(result))
 
 
 def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
