@@ -4,6 +4,8 @@
   the event map, or from a ``RecordedFact`` the office entered with evidence. Entries are never edited
   or deleted; a wrong one is corrected by a counter-entry (冲正: ``times = -1``, ``counter_of`` set), so
   the ledger keeps both and the score counts neither.
+- ``ScoreShape``: the distinct (kind, attributes) pairs of the entries, interned once: every entry points
+  at its shape, so a recompute groups millions of entries on integers and reads each shape's JSON once.
 - ``RecordedFact``: what the office records with evidence (commendation with tier, leader instruction,
   survey answers, veto facts, fraud …). Append-only like the entries.
 - ``PolicyChoice``: the scoring policy the jurisdiction uses (history kept: the latest row wins).
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -91,6 +94,45 @@ class RecordedFact(_UnitFact):
         ordering = ["-recorded_at", "-id"]
 
 
+class ScoreShape(_AppendOnly):
+    """One distinct (kind, canonical attributes) of the score ledger. Rows are only ever added (by
+    ``shape_ids``, when an entry with a new pair is written) and never change, so an id means one pair."""
+
+    id = models.AutoField(primary_key=True)  # a few hundred rows: 4-byte keys keep the entries narrow
+    kind = models.CharField(_("事实类型"), max_length=48)
+    attrs = models.TextField(_("属性"), default="{}")
+
+    class Meta:
+        verbose_name = _("评分事实形态")
+        verbose_name_plural = _("评分事实形态")
+        constraints = [models.UniqueConstraint(fields=["kind", "attrs"], name="score_shape_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.attrs}"
+
+
+def shape_ids(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The shape id of each (kind, attributes text), adding the pairs not seen before (safe when two
+    writers add the same pair at once: the unique constraint keeps one, both read its id)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+
+    def lookup() -> dict[tuple[str, str], int]:
+        kinds = sorted({k for k, _ in wanted})
+        texts = sorted({a for _, a in wanted})
+        rows = ScoreShape.objects.filter(kind__in=kinds, attrs__in=texts).values_list("kind", "attrs", "pk")
+        return {(k, a): pk for k, a, pk in rows if (k, a) in wanted}
+
+    found = lookup()
+    missing = wanted - found.keys()
+    if missing:
+        ScoreShape.objects.bulk_create([ScoreShape(kind=k, attrs=a) for k, a in sorted(missing)],
+                                       ignore_conflicts=True)
+        found = lookup()
+    return found
+
+
 class ScoreEntry(_UnitFact):
     """One line of the score ledger: a fact about a unit, with the event or recorded fact behind it."""
 
@@ -106,6 +148,9 @@ class ScoreEntry(_UnitFact):
     day = models.DateField(_("日期"))
     quarter = models.IntegerField(_("季度序号"))  # year·4 + quarter−1: groups by quarter in SQL, portably
     attrs = models.TextField(_("属性"), default="{}")
+    # (kind, attrs) interned: filled on save (``shape_ids`` for bulk writes); what a recompute groups on.
+    shape = models.ForeignKey(ScoreShape, on_delete=models.PROTECT, related_name="+", db_index=False,
+                              verbose_name=_("事实形态"))
     value = models.FloatField(_("数值"), null=True, blank=True)
     times = models.IntegerField(_("次数"), default=1)  # −1 on a counter-entry
     rule_id = models.CharField(_("依据条款"), max_length=32, blank=True)
@@ -140,6 +185,11 @@ class ScoreEntry(_UnitFact):
             models.Index(fields=["jurisdiction", "quarter"], name="score_entry_j_quarter"),
             models.Index(fields=["unit", "quarter"], name="score_entry_unit_quarter"),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.shape_id is None:
+            self.shape_id = shape_ids([(self.kind, self.attrs)])[(self.kind, self.attrs)]
+        super().save(*args, **kwargs)
 
 
 class PolicyChoice(_AppendOnly):

@@ -1,9 +1,10 @@
 """Reads: the jurisdiction's policy, the units it ranks, the facts of a period and the computed result.
 
-The score ledger is aggregated in SQL — one GROUP BY over (unit, kind, quarter or year, attributes,
-value) — and the core engine is fed the aggregated rows (``Fact.times`` = the count), so a year of
-millions of entries costs one query and a pass over the groups. For one unit's page the unit's own
-entries go in one by one, so every line of its score names the entries (events, facts) behind it.
+The score ledger is aggregated in SQL — one GROUP BY over integers (unit, the entry's shape mapped to
+the attributes the policy reads, quarter or year) and the value — and the core engine is fed the
+aggregated rows (``Fact.times`` = the count), so a year of millions of entries costs one query and a
+pass over the groups. For one unit's page the unit's own entries go in one by one, so every line of its
+score names the entries (events, facts) behind it.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Sum
 
 from duban.core.scoring import Fact, Period, Policy, Result, Unit, evaluate_triggers, load_policy, score
-from duban.core.scoring.engine import TriggerHit, fact_requirements
+from duban.core.scoring.engine import TriggerHit, fact_requirements, no_cyclic_gc
 from duban.core.scoring.loader import resolve as resolve_preset
 from duban.org.models import Unit as OrgUnit
 
-from .models import PolicyChoice, ScoreEntry
+from .models import PolicyChoice, ScoreEntry, ScoreShape
 
 PERIOD_RE = re.compile(r"^(?P<y>\d{4})(?:Q(?P<q>[1-4])|-(?P<y2>\d{4}))?$")
 
@@ -150,67 +151,120 @@ def _quarter_day(quarter: int) -> dt.date:
     return dt.date(quarter // 4, (quarter % 4) * 3 + 1, 1)
 
 
-def _projection(needs: dict[str, frozenset[str]]) -> str:
-    """PostgreSQL: per kind, only the attributes the policy reads (``{}`` for a kind it only counts)."""
-    cases = []
-    for kind, attrs in sorted(needs.items()):
-        if attrs:
-            pairs = ", ".join(f"'{a}', attrs::jsonb -> '{a}'" for a in sorted(attrs))
-            cases.append(f"WHEN '{kind}' THEN jsonb_strip_nulls(jsonb_build_object({pairs}))::text")
-    return f"CASE kind {' '.join(cases)} ELSE '{{}}' END" if cases else "'{}'"
+@dataclass(frozen=True)
+class _Shapes:
+    """The score shapes of the kinds a policy reads, each projected to the attributes it reads: shapes
+    that differ only in attributes the policy ignores share one projection (``of_shape`` → index)."""
+
+    of_shape: dict[int, int]  # shape id → projection index
+    projections: list[tuple[str, tuple[tuple[str, Any], ...]]]  # index → (kind, projected attributes)
+
+
+def _shapes(needs: dict[str, frozenset[str]]) -> _Shapes:
+    """One small query (a few hundred rows); a null attribute counts as absent."""
+    index: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
+    of_shape: dict[int, int] = {}
+    for pk, kind, text in ScoreShape.objects.filter(kind__in=sorted(needs)).values_list("pk", "kind", "attrs"):
+        keep = needs[kind]
+        attrs = tuple(sorted((a, v) for a, v in json.loads(text).items() if a in keep and v is not None))
+        of_shape[pk] = index.setdefault((kind, attrs), len(index))
+    return _Shapes(of_shape, list(index))
+
+
+def _facts(rows: Any, shapes: _Shapes, period: Period, by_quarter: bool) -> list[Fact]:
+    """(unit, projection, bucket, value, count) rows → facts; a group whose count is not positive (an
+    entry and its counter-entry) is dropped, and so is a shape written after ``shapes`` was read
+    (projection −1 or none: a (kind, attributes) pair first seen while this query ran counts next time)."""
+    facts = []
+    projections = shapes.projections
+    units: dict[int, str] = {}
+    days: dict[int, dt.date] = {}
+    for unit_id, p, b, value, n in rows:
+        if n <= 0 or p is None or p < 0:
+            continue
+        unit = units.get(unit_id)
+        if unit is None:
+            unit = units[unit_id] = str(unit_id)
+        day = days.get(b)
+        if day is None:
+            day = days[b] = _quarter_day(b) if by_quarter else max(dt.date(b, 1, 1), period.start)
+        kind, attrs = projections[p]
+        facts.append(Fact(unit, kind, day, attrs, "", None if value is None else value * n, n))
+    return facts
+
+
+def _single_bucket(period: Period, by_quarter: bool) -> int | None:
+    """The one bucket every entry of the period falls in (a year, or a quarter), else None."""
+    if by_quarter:
+        return period.first_quarter if period.quarters == 1 else None
+    return period.start.year if period.start.year == period.end.year else None
 
 
 def _sql_facts(jurisdiction_id: int, period: Period, by_quarter: bool, exclude_unit: int | None,
-               needs: dict[str, frozenset[str]]) -> list[Fact]:
-    """The same grouping as the ORM path, in one PostgreSQL statement that keeps only the kinds and the
-    attributes the policy reads, so far fewer groups leave the database (bench/scoring)."""
+               kinds: list[str], shapes: _Shapes) -> list[Fact]:
+    """PostgreSQL: one GROUP BY on integers — each entry's shape is mapped to its projection by an array
+    lookup (``projection[shape_id]``), so the entries group by (unit, projection, bucket, value) and no
+    JSON is read per entry; kinds the policy never reads are not even fetched, and a period that is one
+    bucket (a year) is not grouped by bucket at all."""
     last = period.first_quarter + period.quarters - 1
-    bucket = "quarter" if by_quarter else "quarter / 4"
-    # Two levels: the entries are first grouped on their stored text (cheap hashing, no JSON parsing),
-    # then only those groups are projected to the attributes the policy reads and grouped again — the
-    # jsonb work is done once per distinct (unit, kind, bucket, attributes), not once per entry.
-    sql = (f"SELECT unit_id, kind, b, {_projection(needs)} AS a, value, SUM(n)::bigint FROM ("
-           f"SELECT unit_id, kind, {bucket} AS b, attrs, value, SUM(times) AS n "
-           "FROM scoring_scoreentry WHERE jurisdiction_id = %s AND quarter BETWEEN %s AND %s AND kind = ANY(%s)"
-           + (" AND unit_id <> %s" if exclude_unit is not None else "")
-           + " GROUP BY 1, 2, 3, 4, 5) grouped GROUP BY 1, 2, 3, 4, 5")
-    params: list[Any] = [jurisdiction_id, period.first_quarter, last, sorted(needs)]
+    top = max(shapes.of_shape)
+    table = [-1] * top
+    for pk, p in shapes.of_shape.items():
+        table[pk - 1] = p  # PostgreSQL arrays count from 1, shape ids too
+    single = _single_bucket(period, by_quarter)
+    bucket = "%s" if single is not None else ("quarter" if by_quarter else "quarter / 4")
+    group = "1, 2, 4" if single is not None else "1, 2, 3, 4"
+    sql = (f"SELECT unit_id, (%s::int[])[shape_id], {bucket}, value, SUM(times)::bigint "
+           "FROM scoring_scoreentry WHERE jurisdiction_id = %s AND quarter BETWEEN %s AND %s "
+           "AND kind = ANY(%s) AND shape_id <= %s" + (" AND unit_id <> %s" if exclude_unit is not None else "")
+           + f" GROUP BY {group}")
+    params: list[Any] = [table, *([single] if single is not None else []), jurisdiction_id, period.first_quarter,
+                         last, kinds, top]
     if exclude_unit is not None:
         params.append(exclude_unit)
-    facts = []
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        for unit_id, kind, b, attrs, value, n in cur.fetchall():
-            if n <= 0:
-                continue
-            day = _quarter_day(b) if by_quarter else max(dt.date(b, 1, 1), period.start)
-            facts.append(Fact(str(unit_id), kind, day, _attrs(attrs), "", None if value is None else value * n, n))
-    return facts
+    # The planner cannot tell how few groups the projection leaves (it guesses 200 values for an array
+    # lookup), so it would sort the entries to group them; hashing them is what fits. The setting is put
+    # back after the statement, so it never outlives it in the caller's transaction.
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)")
+        before = cur.fetchone()[0]
+        try:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        finally:
+            cur.execute("SELECT set_config('enable_sort', %s, true)", [before])
+    return _facts(rows, shapes, period, by_quarter)
 
 
 def aggregated_facts(jurisdiction_id: int, period: Period, *, by_quarter: bool = True,
                      exclude_unit: int | None = None, policy: Policy | None = None) -> list[Fact]:
-    """The period's entries grouped in SQL; a counter-entry (times −1) cancels its entry in the sum.
-    With ``policy`` on PostgreSQL, only the kinds and attributes the policy reads are grouped."""
-    if policy is not None and connection.vendor == "postgresql":
-        return _sql_facts(jurisdiction_id, period, by_quarter, exclude_unit, fact_requirements(policy))
+    """The period's entries grouped in SQL by unit, shape, bucket and value; a counter-entry (times −1)
+    cancels its entry in the sum. With ``policy`` only the kinds it reads are grouped, each shape
+    projected to the attributes the policy reads (``core.scoring.fact_requirements``)."""
+    if policy is not None:
+        needs = fact_requirements(policy)
+    else:
+        needs = {}
+        for kind, text in ScoreShape.objects.values_list("kind", "attrs"):
+            needs[kind] = needs.get(kind, frozenset()) | frozenset(json.loads(text))
+    shapes = _shapes(needs)
+    if not shapes.of_shape:
+        return []
+    if connection.vendor == "postgresql":
+        return _sql_facts(jurisdiction_id, period, by_quarter, exclude_unit, sorted(needs), shapes)
     last = period.first_quarter + period.quarters - 1
     qs = ScoreEntry.objects.filter(jurisdiction_id=jurisdiction_id, quarter__gte=period.first_quarter,
-                                   quarter__lte=last)
-    if policy is not None:
-        qs = qs.filter(kind__in=sorted(fact_requirements(policy)))  # kinds the policy never reads: not fetched
+                                   quarter__lte=last, shape_id__in=sorted(shapes.of_shape))
     if exclude_unit is not None:
         qs = qs.exclude(unit_id=exclude_unit)
     bucket = F("quarter") if by_quarter else F("quarter") / 4
-    rows = (qs.annotate(b=bucket).values_list("unit_id", "kind", "b", "attrs", "value")
-            .annotate(n=Sum("times")).order_by())
-    facts = []
-    for unit_id, kind, b, attrs, value, n in rows:
-        if n <= 0:
-            continue
-        day = _quarter_day(b) if by_quarter else max(dt.date(b, 1, 1), period.start)
-        facts.append(Fact(str(unit_id), kind, day, _attrs(attrs), "", None if value is None else value * n, n))
-    return facts
+    merged: dict[tuple[int, int, int, float | None], int] = {}
+    of_shape = shapes.of_shape
+    for unit_id, shape_id, b, value, n in (qs.annotate(b=bucket).values_list("unit_id", "shape_id", "b", "value")
+                                           .annotate(n=Sum("times")).order_by()):
+        key = (unit_id, of_shape[shape_id], b, value)
+        merged[key] = merged.get(key, 0) + n
+    return _facts([(*key, n) for key, n in merged.items()], shapes, period, by_quarter)
 
 
 def live_entries(unit_id: int, period: Period) -> list[ScoreEntry]:
@@ -269,7 +323,9 @@ def compute(jurisdiction_id: int, code: str, *, in_use: PolicyInUse | None = Non
 def _score(jurisdiction_id: int, policy: Policy, units: Sequence[Unit], period: Period,
            detail_unit: int | None) -> tuple[Result, dict[str, ScoreEntry]]:
     by_quarter = needs_quarters(policy)
-    facts = aggregated_facts(jurisdiction_id, period, by_quarter=by_quarter, exclude_unit=detail_unit, policy=policy)
+    with no_cyclic_gc():  # the facts are tens of thousands of small tuples, like the engine's groups and lines
+        facts = aggregated_facts(jurisdiction_id, period, by_quarter=by_quarter, exclude_unit=detail_unit,
+                                 policy=policy)
     entries: dict[str, ScoreEntry] = {}
     if detail_unit is not None:
         for entry in live_entries(detail_unit, period):

@@ -40,6 +40,7 @@ from .models import (
     TriggerRecord,
     canonical_attrs,
     quarter_index,
+    shape_ids,
 )
 
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
@@ -115,6 +116,9 @@ def sync(jurisdiction_id: int, *, batch: int = 2000, now: dt.datetime | None = N
                         summary=event.summary[:200], created_at=stamp,
                     ))
             if rows:
+                shapes = shape_ids((r.kind, r.attrs) for r in rows)  # bulk_create skips save(): fill here
+                for r in rows:
+                    r.shape_id = shapes[(r.kind, r.attrs)]
                 mine = ScoreEntry.objects.filter(source_event_id__in=[e.pk for e in events])
                 before = mine.count()
                 ScoreEntry.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
@@ -254,7 +258,8 @@ def counter_entry(*, actor: User, entry: ScoreEntry, reason: str, now: dt.dateti
     try:
         counter = ScoreEntry.objects.create(
             jurisdiction_id=fresh.jurisdiction_id, unit_id=fresh.unit_id, kind=fresh.kind, day=fresh.day,
-            quarter=fresh.quarter, attrs=fresh.attrs, value=None if fresh.value is None else -fresh.value,
+            quarter=fresh.quarter, attrs=fresh.attrs, shape_id=fresh.shape_id,
+            value=None if fresh.value is None else -fresh.value,
             times=-fresh.times, rule_id=fresh.rule_id, mapping=f"counter:{event.pk}",
             origin=ScoreEntry.Origin.COUNTER, source_event=event, source_fact=fresh.source_fact,
             counter_of=fresh, item_id=fresh.item_id, summary=summary[:200], reason=reason.strip(),

@@ -1,9 +1,11 @@
 """The scoring engine: a policy, units and facts in; per unit totals, ranks, grades and lines out (SPEC §4).
 
 Pure Python, no I/O, no clock. Facts are aggregated per (unit, kind, quarter, attributes) before any
-rule is looked at, rule matching is cached per distinct (kind, attributes), and every later step walks
-the groups, never the facts — so 5 million facts cost one dictionary pass, and a caller that already
-grouped its ledger in SQL (``Fact.count`` > 1) skips even that.
+rule is looked at, rule matching (and which matches apply in a category) is cached per distinct (kind,
+attributes, category), and every later step walks the groups, never the facts — so 5 million facts cost
+one dictionary pass, and a caller that already grouped its ledger in SQL (``Fact.times`` > 1) passes
+only the groups. A ranking of thousands of units builds its lines as named tuples, and runs with the
+cyclic garbage collector paused (``no_cyclic_gc``).
 
 Every point a unit gets is a ``Line``: the rule ID, the seed's clause, the points before and after the
 caps, what it contributes to the total, the fact/event ids behind it and a Chinese explanation. Summed,
@@ -13,9 +15,11 @@ the contributions and the base give the total exactly (clamping and averaging ad
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -109,11 +113,13 @@ class Period:
         return ""
 
 
-@dataclass(frozen=True)
-class Line:
+_new_line = tuple.__new__
+
+
+class Line(NamedTuple):
     """One explained part of a unit's score. ``points`` is before any cap, ``capped`` after the rule,
     section and overall caps, ``contribution`` what it adds to the total (after section weight and the
-    mean over buckets). Deductions are negative."""
+    mean over buckets). Deductions are negative. (A named tuple: a ranking builds tens of thousands.)"""
 
     unit: str
     rule_id: str
@@ -122,7 +128,7 @@ class Line:
     label: str
     variant: str
     bucket: str
-    count: int
+    count: int  # type: ignore[assignment]  # how many facts; the field shadows tuple.count
     points: float
     capped: float
     contribution: float
@@ -218,12 +224,15 @@ class _Acc:
         self.qty = 0.0
         self.denominator = 0.0
         self.refs: list[str] = []
-        self.breakdown: dict[str, int] = {}
+        self.breakdown: dict[str, int] | None = None  # variant → count, for a mean (``add``)
         self.formula: tuple[tuple[str, float], ...] = ()
         self.text = ""
 
 
 Match = tuple[Rule, str, Any]  # rule, variant label, unit points (float | (low, high) | "value" | None)
+# A match that applies in a category: rule, variant, unit points, section, its bucket kind, how it adds
+# (0 ``add``, 1 zero_section, 2 share_of_max, 3 a number per counted fact), the line's variant.
+_Target = tuple[Rule, str, Any, Section, str, int, str]
 
 
 def _matches(when: dict[str, tuple[AttrValue, ...]], attrs: dict[str, AttrValue]) -> bool:
@@ -364,38 +373,37 @@ class _Run:
         keep_refs = self.keep_refs
         used = ignored = 0
         for f in facts:
-            day = f.day
+            unit, kind, day, f_attrs, ref, value, times, rule = f  # unpacked once: cheaper than 8 attributes
             qi = quarter_of.get(day)
             if qi is None:
                 qi = day.year * 4 + (day.month - 1) // 3 - first_q if start <= day <= end else -1
                 quarter_of[day] = qi
             if qi < 0:
-                ignored += f.times
+                ignored += times
                 continue
-            kind = f.kind
             if kind in seq_kinds:
                 to_number.append(f)
                 continue
-            pkey = (kind, f.attrs)
+            pkey = (kind, f_attrs)
             attrs = projected.get(pkey)
             if attrs is None:
                 keep = relevant.get(kind, set())
-                attrs = tuple(a for a in f.attrs if a[0] in keep)
+                attrs = tuple(a for a in f_attrs if a[0] in keep)
                 projected[pkey] = attrs
-            key = (f.unit, kind, qi, attrs, f.rule)
+            key = (unit, kind, qi, attrs, rule)
             g = groups.get(key)
             if g is None:
                 g = groups[key] = _Group()
-            g.count += f.times
-            if f.value is not None:
-                g.vsum += f.value
-                g.valued += f.times
-                each = f.value / f.times if f.times else f.value
+            g.count += times
+            if value is not None:
+                g.vsum += value
+                g.valued += times
+                each = value / times if times else value
                 if each < g.vmin:
                     g.vmin = each
-            if keep_refs and f.ref:
-                g.refs.append(f.ref)
-            used += f.times
+            if keep_refs and ref:
+                g.refs.append(ref)
+            used += times
         used += self.number(to_number, groups)
         self.used, self.ignored = used, ignored
         return groups
@@ -441,9 +449,38 @@ class _Run:
         return used
 
     # 2. match the groups against the rules -----------------------------------------------------
+    def targets(self, kind: str, attrs: Attrs, hint: str, category: str) -> tuple[list[Match], list[_Target]]:
+        """The rules a (kind, attributes, hint) group matches, and those of them that apply in
+        ``category`` with what each needs (computed once per distinct key, not per group)."""
+        attr_map = dict(attrs)
+        matches: list[Match] = []
+        for rule in self.rules_by_kind.get(kind, ()):
+            if hint and rule.id != hint:
+                continue
+            if not _matches(rule.when, attr_map):
+                continue
+            variant, unit_points = _unit_points(rule, attr_map)
+            matches.append((rule, variant, unit_points))
+        out: list[_Target] = []
+        for rule, variant, unit_points in matches:
+            if not rule.applies_to(category):
+                continue
+            section = self.sections[rule.section]
+            if not section.applies_to(category):
+                continue
+            kind_code = 1 if rule.type == "zero_section" else 2 if rule.type == "share_of_max" else 0
+            # 3: a number per fact counted (the common case: added inline); 0: everything else (``add``).
+            if kind_code == 0 and unit_points is not None and not isinstance(unit_points, tuple | str) \
+                    and rule.per != "value" and rule.aggregate != "mean":
+                kind_code = 3
+            out.append((rule, variant, unit_points, section, section.bucket or self.policy.period.bucket, kind_code,
+                        "" if rule.aggregate == "mean" else variant))
+        return matches, out
+
     def accumulate(self, groups: dict[tuple[str, str, int, Attrs, str], _Group]) -> None:
-        cache: dict[tuple[str, Attrs, str], list[Match]] = {}
+        cache: dict[tuple[str, Attrs, str, str], tuple[list[Match], list[_Target]]] = {}
         self.accs: dict[tuple[str, int, str, int], _Acc] = {}
+        accs = self.accs
         self.share_counts: dict[tuple[int, str, int], _Acc] = {}
         self.zeroed: dict[tuple[str, str], dict[int, list[str]]] = defaultdict(dict)
         self.watched_groups: dict[str, list[tuple[str, dict[str, AttrValue], _Group, int]]] = defaultdict(list)
@@ -452,55 +489,54 @@ class _Run:
         self.unmatched: dict[str, int] = defaultdict(int)
         self.not_applicable: dict[tuple[str, str], int] = defaultdict(int)
         category_of = self.category_of
-        sections = self.sections
+        watched = self.watched
         period = self.period
+        bucket_of = period.bucket_of
+        add = self.add
         for (unit, kind, qi, attrs, hint), g in groups.items():
             category = category_of.get(unit)
             if category is None:
                 self.unknown_units.add(unit)
                 continue
-            if kind in self.watched:
+            if kind in watched:
                 self.watched_groups[unit].append((kind, dict(attrs), g, qi))
-            ckey = (kind, attrs, hint)
-            matches = cache.get(ckey)
-            if matches is None:
-                attr_map = dict(attrs)
-                matches = []
-                for rule in self.rules_by_kind.get(kind, ()):
-                    if hint and rule.id != hint:
-                        continue
-                    if not _matches(rule.when, attr_map):
-                        continue
-                    variant, unit_points = _unit_points(rule, attr_map)
-                    matches.append((rule, variant, unit_points))
-                cache[ckey] = matches
-            if not matches and kind not in self.watched:
+            ckey = (kind, attrs, hint, category)
+            found = cache.get(ckey)
+            if found is None:
+                found = cache[ckey] = self.targets(kind, attrs, hint, category)
+            matches, targets = found
+            if not matches and kind not in watched:
                 self.unmatched[kind] += g.count
-            applied = False
-            for rule, variant, unit_points in matches:
-                if not rule.applies_to(category):
+            for rule, variant, unit_points, section, bucket_kind, kind_code, acc_variant in targets:
+                bucket = 0 if bucket_kind == "period" else bucket_of(qi, bucket_kind)
+                if kind_code == 3:
+                    key = (unit, rule.index, acc_variant, bucket)
+                    acc = accs.get(key)
+                    if acc is None:
+                        acc = accs[key] = _Acc(rule, acc_variant)
+                    count = g.count
+                    acc.count += count
+                    if g.refs:
+                        acc.refs.extend(g.refs)
+                    acc.points += unit_points * count
+                    acc.denominator += count
                     continue
-                section = sections[rule.section]
-                if not section.applies_to(category):
-                    continue
-                applied = True
-                bucket = period.bucket_of(qi, section.bucket or self.policy.period.bucket)
-                if rule.type == "zero_section":
+                if kind_code == 1:
                     self.zeroed[(unit, section.code)].setdefault(bucket, []).extend(g.refs)
                     continue
-                if rule.type == "share_of_max":
+                if kind_code == 2:
                     share = self.share_counts.get((rule.index, unit, bucket))
                     if share is None:
                         share = self.share_counts[(rule.index, unit, bucket)] = _Acc(rule, "")
                     share.count += g.count
                     share.refs.extend(g.refs)
                     continue
-                key = (unit, rule.index, "" if rule.aggregate == "mean" else variant, bucket)
-                acc = self.accs.get(key)
+                key = (unit, rule.index, acc_variant, bucket)
+                acc = accs.get(key)
                 if acc is None:
-                    acc = self.accs[key] = _Acc(rule, key[2])
-                self.add(acc, rule, variant, unit_points, g)
-            if matches and not applied:
+                    acc = accs[key] = _Acc(rule, acc_variant)
+                add(acc, rule, variant, unit_points, g)
+            if matches and not targets:
                 self.not_applicable[(kind, category)] += g.count
         for kind, n in self.unmatched.items():
             self.warnings.append(f"{n} 条 {kind} 事实没有匹配到任何规则")
@@ -515,6 +551,8 @@ class _Run:
         acc.count += count
         acc.refs.extend(g.refs)
         if rule.aggregate == "mean":
+            if acc.breakdown is None:
+                acc.breakdown = {}
             acc.breakdown[variant or "—"] = acc.breakdown.get(variant or "—", 0) + count
         if unit_points is None:
             return
@@ -593,52 +631,73 @@ class _Run:
         return 0
 
     # 4. per unit: sections, caps, total ------------------------------------------------------------
-    def unit_score(self, unit: Unit) -> tuple[float, dict[str, Any]]:
+    def plan(self) -> list[tuple[Section, str, int, list[str], int, bool]]:
+        """Per section, once per run: its bucket kind, bucket count and labels, the divisor of a mean,
+        and whether any of its rules has a cap of its own."""
+        policy = self.policy
+        out = []
+        for section in policy.sections:
+            bucket_kind = section.bucket or policy.period.bucket
+            n_buckets = self.period.bucket_count(bucket_kind)
+            labels = [self.period.bucket_label(bucket_kind, b) for b in range(n_buckets)]
+            divisor = n_buckets if section.combine == "mean" else 1
+            rule_max = any(r.max is not None for r in policy.rules if r.section == section.code)
+            out.append((section, bucket_kind, n_buckets, labels, divisor, rule_max))
+        return out
+
+    def unit_score(self, unit: Unit, mine: dict[tuple[str, int], list[_Acc]]) -> tuple[float, dict[str, Any]]:
+        """``mine``: the unit's lines being built, by (section, bucket) (``run`` sorts them out once)."""
         policy = self.policy
         explain = self.explain
         category = unit.category
-        by_section: dict[str, dict[int, list[_Acc]]] = defaultdict(lambda: defaultdict(list))
-        for (_u, _index, _variant, bucket), acc in self._unit_accs.get(unit.id, {}).items():
-            by_section[acc.rule.section][bucket].append(acc)
         out_lines: list[dict[str, Any]] = []
         sections: dict[str, float] = {}
         metrics: dict[str, float] = {}
         bonus_lines: list[dict[str, Any]] = []
         deduction_lines: list[dict[str, Any]] = []
-        for section in policy.sections:
+        of_section: dict[str, list[dict[str, Any]]] = {}
+        allocation = policy.caps.allocation
+        make_line = self.make_line
+        for section, bucket_kind, n_buckets, labels, divisor, rule_max in self._plan:
             if not section.applies_to(category):
                 continue
-            bucket_kind = section.bucket or policy.period.bucket
-            n_buckets = self.period.bucket_count(bucket_kind)
-            divisor = n_buckets if section.combine == "mean" else 1
             cap = section.cap(category)
+            capped = cap is not None and section.kind != "metric"
             value_total = 0.0
             zero_refs = self.zeroed.get((unit.id, section.code), {})
             zero_all = section.zero_scope == "period" and bool(zero_refs)
+            section_lines: list[dict[str, Any]] = []
             for bucket in range(n_buckets):
-                blabel = self.period.bucket_label(bucket_kind, bucket)
-                accs = sorted(by_section[section.code].get(bucket, []), key=lambda a: (a.rule.index, a.variant))
-                lines = [self.make_line(unit, section, acc, blabel) for acc in accs]
-                # Rule caps (S2c sub-item maxima), then the section cap.
-                per_rule: dict[int, list[dict[str, Any]]] = defaultdict(list)
-                for line in lines:
-                    per_rule[line["rule"].index].append(line)
-                for rule_lines in per_rule.values():
-                    rule = rule_lines[0]["rule"]
-                    if rule.max is not None:
-                        shares = _allocate([max(x["amount"], 0.0) for x in rule_lines], rule.max * rule.weight,
-                                           policy.caps.allocation)
-                        for x, share in zip(rule_lines, shares, strict=True):
-                            if explain and share < x["amount"] - 1e-12:
-                                x["notes"].append(f"本项最多 {_g(rule.max * rule.weight)} 分（{rule.id}）")
+                blabel = labels[bucket]
+                accs = mine.get((section.code, bucket))
+                if accs:
+                    if len(accs) > 1:
+                        accs.sort(key=lambda a: (a.rule.index, a.variant))
+                    lines = [make_line(unit, section, acc, blabel, divisor) for acc in accs]
+                else:
+                    lines = []
+                if rule_max and lines:
+                    # Rule caps (S2c sub-item maxima), then the section cap.
+                    per_rule: dict[int, list[dict[str, Any]]] = defaultdict(list)
+                    for line in lines:
+                        per_rule[line["rule"].index].append(line)
+                    for rule_lines in per_rule.values():
+                        rule = rule_lines[0]["rule"]
+                        if rule.max is not None:
+                            shares = _allocate([max(x["amount"], 0.0) for x in rule_lines], rule.max * rule.weight,
+                                               allocation)
+                            for x, share in zip(rule_lines, shares, strict=True):
+                                if explain and share < x["amount"] - 1e-12:
+                                    x["notes"].append(f"本项最多 {_g(rule.max * rule.weight)} 分（{rule.id}）")
+                                x["kept"] = share
+                if capped and lines:
+                    amounts = [x["kept"] for x in lines]
+                    if sum(amounts) > cap + 1e-12:  # type: ignore[operator]  # within the cap: every share kept
+                        shares = _allocate(amounts, cap, allocation)  # type: ignore[arg-type]
+                        for x, share in zip(lines, shares, strict=True):
+                            if explain and share < x["kept"] - 1e-12:
+                                x["notes"].append(f"{section.label}封顶 {_g(cap)} 分（{section.id or section.code}）")  # type: ignore[arg-type]
                             x["kept"] = share
-                amounts = [x["kept"] for x in lines]
-                if cap is not None and section.kind != "metric":
-                    shares = _allocate(amounts, cap, policy.caps.allocation)
-                    for x, share in zip(lines, shares, strict=True):
-                        if explain and share < x["kept"] - 1e-12:
-                            x["notes"].append(f"{section.label}封顶 {_g(cap)} 分（{section.id or section.code}）")
-                        x["kept"] = share
                 raw = sum(x["kept"] for x in lines)
                 if section.kind == "deduct_from_max":
                     full: dict[str, Any] = {"rule": None, "section": section, "rule_id": section.id, "clause": "",
@@ -646,7 +705,7 @@ class _Run:
                             "amount": cap or 0.0, "kept": cap or 0.0, "refs": [], "notes": [], "formula": (),
                             "text": f"{section.label}{('（' + blabel + '）') if blabel else ''}满分 {_g(cap or 0.0)} 分"
                                     + ("，未发生扣分事项得满分" if not lines else ""),
-                            "sign": 1}
+                            "sign": 1, "divisor": divisor}
                     lines.insert(0, full)
                     bucket_value = (cap or 0.0) - raw
                 else:
@@ -657,69 +716,79 @@ class _Run:
                     lines.append({"rule": rule, "section": section, "rule_id": rule.id, "clause": rule.clause,
                                   "label": rule.label, "variant": "", "bucket": blabel, "count": 1,
                                   "amount": bucket_value, "kept": bucket_value, "refs": refs, "notes": [],
-                                  "formula": (), "sign": -1,
+                                  "formula": (), "sign": -1, "divisor": divisor,
                                   "text": f"{rule.label}：扣除本项全部得分 {_g(bucket_value)} 分"})
                     bucket_value = 0.0
-                for x in lines:
-                    x["divisor"] = divisor
-                    if explain and divisor > 1:
+                if explain and divisor > 1:
+                    for x in lines:
                         x["notes"].append(f"按 {n_buckets} 个{'年度' if bucket_kind == 'year' else '分段'}平均")
                 value_total += bucket_value
-                out_lines.extend(lines)
-                if section.kind == "bonus":
-                    bonus_lines.extend(lines)
-                elif section.kind == "deduction":
-                    deduction_lines.extend(lines)
+                if lines:
+                    out_lines.extend(lines)
+                    section_lines.extend(lines)
+                    if section.kind == "bonus":
+                        bonus_lines.extend(lines)
+                    elif section.kind == "deduction":
+                        deduction_lines.extend(lines)
             value = value_total / divisor
             if section.kind == "metric":
                 metrics[section.code] = value
             sections[section.code] = value
+            of_section[section.code] = section_lines
         # Overall caps: S0-A二 bonus ≤ 20, deductions ≤ 80; S2e ±50.
         for lines, cap, cap_id, word in ((bonus_lines, policy.caps.bonus, policy.caps.bonus_id, "加分"),
                                          (deduction_lines, policy.caps.deduction, policy.caps.deduction_id, "减分")):
             if cap is None or not lines:
                 continue
             weighted = [x["kept"] * x["section"].weight / x["divisor"] for x in lines]
-            shares = _allocate(weighted, cap, policy.caps.allocation)
+            if sum(weighted) <= cap + 1e-12:
+                continue  # within the cap: ``_allocate`` would keep every share
+            shares = _allocate(weighted, cap, allocation)
             for x, w, share in zip(lines, weighted, shares, strict=True):
                 if share < w - 1e-12:
                     if explain:  # notes feed only the explanation texts (freeze)
                         x["notes"].append(f"{word}合计封顶 {_g(cap)} 分（{cap_id}）")
                     x["kept"] = share * x["divisor"] / x["section"].weight if x["section"].weight else 0.0
-        for section in policy.sections:
+        for section, _kind, n_buckets, _labels, _divisor, _max in self._plan:
             if section.code in sections and section.kind in ("bonus", "deduction"):
-                n = self.period.bucket_count(section.bucket or policy.period.bucket) if section.combine == "mean" else 1
-                sections[section.code] = sum(x["kept"] for x in out_lines if x["section"] is section) / n
+                n = n_buckets if section.combine == "mean" else 1
+                sections[section.code] = sum(x["kept"] for x in of_section[section.code]) / n
         total = policy.total.base
         bonus = bonus_raw = deductions = deductions_raw = 0.0
         for x in out_lines:
             section = x["section"]
-            sign = x.get("sign") or (-1 if section.kind in ("deduction", "deduct_from_max") else 1)
+            kind = section.kind
+            sign = x["sign"] or (-1 if kind in ("deduction", "deduct_from_max") else 1)
+            kept = x["kept"]
             x["signed_points"] = sign * x["amount"]
-            x["signed_kept"] = sign * x["kept"]
-            x["contribution"] = 0.0 if section.kind == "metric" else sign * x["kept"] * section.weight / x["divisor"]
-            total += x["contribution"]
-            if section.kind == "bonus":
-                bonus += x["contribution"]
+            x["signed_kept"] = sign * kept
+            contribution = x["contribution"] = 0.0 if kind == "metric" else sign * kept * section.weight / x["divisor"]
+            total += contribution
+            if kind == "bonus":
+                bonus += contribution
                 bonus_raw += x["amount"] * section.weight / x["divisor"]
-            elif section.kind == "deduction":
-                deductions -= x["contribution"]
+            elif kind == "deduction":
+                deductions -= contribution
                 deductions_raw += x["amount"] * section.weight / x["divisor"]
         return total, {"lines": out_lines, "sections": sections, "metrics": metrics, "bonus": bonus,
                        "bonus_raw": bonus_raw, "deductions": deductions, "deductions_raw": deductions_raw}
 
-    def make_line(self, unit: Unit, section: Section, acc: _Acc, bucket_label: str) -> dict[str, Any]:
+    def make_line(self, unit: Unit, section: Section, acc: _Acc, bucket_label: str, divisor: int = 1
+                  ) -> dict[str, Any]:
         rule = acc.rule
         if not self.explain:  # numbers only (a ranking): the Chinese texts are built when a unit is shown
-            mean = acc.points / acc.denominator if acc.denominator else 0.0
-            amount = (mean if rule.aggregate == "mean" else acc.points) * rule.weight
+            if rule.aggregate == "mean":
+                amount = (acc.points / acc.denominator if acc.denominator else 0.0) * rule.weight
+            else:
+                amount = acc.points * rule.weight
+            # No notes, formula or text: only explanations read them (every note is added under ``explain``).
             return {"rule": rule, "section": section, "rule_id": rule.id, "clause": rule.clause, "label": rule.label,
                     "variant": acc.variant, "bucket": bucket_label, "count": acc.count, "amount": amount,
-                    "kept": amount, "refs": acc.refs, "notes": [], "formula": (), "text": "", "sign": 0}
+                    "kept": amount, "refs": acc.refs, "sign": 0, "divisor": divisor}
         if rule.aggregate == "mean":
             mean = acc.points / acc.denominator if acc.denominator else 0.0
             amount = mean * rule.weight
-            parts = "，".join(f"{k} {v}" for k, v in acc.breakdown.items() if k != "—")
+            parts = "，".join(f"{k} {v}" for k, v in (acc.breakdown or {}).items() if k != "—")
             text = (f"{rule.label}：{acc.count} 份{('（' + parts + '）') if parts else ''}，平均 {_g(mean)}"
                     + (f" 分 × 权重 {_g(rule.weight)} = {_g(amount)} 分" if rule.weight != 1 else " 分"))
             formula: tuple[tuple[str, float], ...] = (("份数", float(acc.count)), ("平均", mean),
@@ -731,7 +800,8 @@ class _Run:
                 text, formula = self.describe(section, acc, amount)
         return {"rule": rule, "section": section, "rule_id": rule.id, "clause": rule.clause, "label": rule.label,
                 "variant": acc.variant, "bucket": bucket_label, "count": acc.count, "amount": amount,
-                "kept": amount, "refs": acc.refs, "notes": [], "formula": formula, "text": text, "sign": 0}
+                "kept": amount, "refs": acc.refs, "notes": [], "formula": formula, "text": text, "sign": 0,
+                "divisor": divisor}
 
     @staticmethod
     def describe(section: Section, acc: _Acc, amount: float) -> tuple[str, tuple[tuple[str, float], ...]]:
@@ -761,14 +831,22 @@ class _Run:
         groups = self.group(facts)
         self.accumulate(groups)
         self.specials()
-        unit_accs: dict[str, dict[tuple[str, int, str, int], _Acc]] = defaultdict(dict)
-        for key, acc in self.accs.items():
-            unit_accs[key[0]][key] = acc
-        self._unit_accs = unit_accs
+        by_unit: dict[str, dict[tuple[str, int], list[_Acc]]] = {}
+        for (unit_id, _index, _variant, bucket), acc in self.accs.items():
+            mine = by_unit.get(unit_id)
+            if mine is None:
+                mine = by_unit[unit_id] = {}
+            at = (acc.rule.section, bucket)
+            listed = mine.get(at)
+            if listed is None:
+                mine[at] = [acc]
+            else:
+                listed.append(acc)
+        self._plan = self.plan()
         precision = policy.total.precision
         computed: dict[str, tuple[float, dict[str, Any]]] = {}
         for unit in self.units:
-            computed[unit.id] = self.unit_score(unit)
+            computed[unit.id] = self.unit_score(unit, by_unit.get(unit.id, {}))
         totals: dict[str, float] = {}
         notes: dict[str, list[str]] = defaultdict(list)
         extra: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -870,11 +948,13 @@ class _Run:
 
     def freeze(self, unit: str, x: dict[str, Any]) -> Line:
         precision = self.policy.total.precision + 2
-        if not self.explain:
-            return Line(unit, x["rule_id"], x["clause"], x["section"].code if x["section"] is not None else "",
-                        x["label"], x["variant"], x["bucket"], x["count"], round(x["signed_points"], precision) + 0.0,
-                        round(x["signed_kept"], precision) + 0.0, round(x["contribution"], precision) + 0.0,
-                        tuple(x["refs"]), "")
+        if not self.explain:  # the named tuple made directly: a ranking freezes tens of thousands of lines
+            section = x["section"]
+            return _new_line(Line, (unit, x["rule_id"], x["clause"], section.code if section is not None else "",
+                                    x["label"], x["variant"], x["bucket"], x["count"],
+                                    round(x["signed_points"], precision) + 0.0,
+                                    round(x["signed_kept"], precision) + 0.0,
+                                    round(x["contribution"], precision) + 0.0, tuple(x["refs"]), "", ()))
         text = x["text"]
         if x["notes"]:
             text += "；" + "；".join(dict.fromkeys(x["notes"]))
@@ -1030,4 +1110,19 @@ def score(policy: Policy, units: Sequence[Unit], facts: Iterable[Fact], period: 
 
     ``explain=False`` computes the same figures and lines without their Chinese explanations (a ranking
     table over thousands of units); a unit's page scores with ``explain=True``."""
-    return _Run(policy, units, period, keep_refs, explain).run(facts)
+    with no_cyclic_gc():
+        return _Run(policy, units, period, keep_refs, explain).run(facts)
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """The cyclic collector off for a block that makes hundreds of thousands of small containers and no
+    reference cycles (a ranking: groups, lines, named tuples): its passes over them cost a third of the
+    engine's time (bench/scoring). Reference counting still frees everything; nesting is safe."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
