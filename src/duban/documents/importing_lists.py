@@ -91,12 +91,7 @@ def read(source: Source_, inspection: Inspection, *, file_name: str = "",
                                             "督查实施中或报告前才能导入问题清单（S4-二(二)1）。"))
     if not table.sheet or result.file_problems:
         return result
-    letters = table.letters
-
-    def add(row: ItemImportRow, column: str, message: str) -> None:
-        letter = letters.get(column, "")
-        row.problems.append(Problem(row.sheet, row.row, column, message, f"{letter}{row.row}" if letter else ""))
-
+    add = _adder(table.letters)
     units = units_by_name_or_code(inspection.jurisdiction_id)
     targets = [u.path for u in inspection.targets.all()]
     done = set(ImportedEntry.objects.filter(inspection=inspection).values_list("key", flat=True))
@@ -114,12 +109,7 @@ def read(source: Source_, inspection: Inspection, *, file_name: str = "",
                 add(row, "牵头责任单位", f"未知单位「{lead}」：本辖区没有此单位名称或代码")
             elif not any(row.lead.path.startswith(p) for p in targets):
                 add(row, "牵头责任单位", f"「{lead}」不是本次督查的对象或其下属单位")
-        for name in (n for n in UNIT_SEPARATORS.split(v.get("配合责任单位", "")) if n):
-            unit = units.get(name)
-            if unit is None:
-                add(row, "配合责任单位", f"未知单位「{name}」")
-            else:
-                row.co.append(unit)
+        _read_co_units(row, units, add)
         kind = v.get("问题类别", "")  # the finding kind is kept in the row's ``level`` slot
         row.level = KIND_BY_LABEL.get(kind, kind) if kind else FindingKind.GENERAL.value
         if row.level not in FindingKind._value2member_map_:
@@ -227,6 +217,16 @@ class StepImportResult(ListImportResult):
     @property
     def to_create(self) -> int:
         return sum(1 for r in self.rows if r.ok and r.action == self.apply)
+
+
+def _read_co_units(row: ItemImportRow, units: dict[str, Unit], add: Callable[[ItemImportRow, str, str], None]) -> None:
+    """配合责任单位: names or codes separated by 、,;/ or spaces, each a unit of the jurisdiction."""
+    for name in (n for n in UNIT_SEPARATORS.split(row.values.get("配合责任单位", "")) if n):
+        unit = units.get(name)
+        if unit is None:
+            add(row, "配合责任单位", f"未知单位「{name}」")
+        else:
+            row.co.append(unit)
 
 
 def _adder(letters: dict[str, str]) -> Callable[[ItemImportRow, str, str], None]:
@@ -351,12 +351,7 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
         elif lead is None:
             add(row, "牵头责任单位", f"未知单位「{v['牵头责任单位']}」：本辖区没有此单位名称或代码")
         row.lead = lead
-        for name in (n for n in UNIT_SEPARATORS.split(v.get("配合责任单位", "")) if n):
-            unit = units.get(name)
-            if unit is None:
-                add(row, "配合责任单位", f"未知单位「{name}」")
-            else:
-                row.co.append(unit)
+        _read_co_units(row, units, add)
         person = _person(row, add, [u for u in (lead, *row.co) if u is not None])
         cause_text = v.get("问题成因", "")
         cause = CAUSE_BY_LABEL.get(cause_text, "") if cause_text else "own"
