@@ -226,3 +226,8 @@ def median(values: Sequence[float]) -> float | None:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week (the sub-district's weekly review, S2a-二(五))."""
+    return day - dt.timedelta(days=day.weekday())

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from duban.core import three_lists as lists
@@ -287,7 +286,7 @@ def read_measures(source: Source_, inspection: Inspection, actor: User, *, file_
                   today: dt.date | None = None) -> StepImportResult:
     """A unit's 整改措施清单 (S4-二(二)2): measures and deadlines for its problems; nothing is written."""
     result = _step_result(source, inspection, MEASURES_LAYOUT, APPLY_MEASURES, file_name, today)
-    if not table_ok(result):
+    if not _table_ok(result):
         return result
     add = _adder(result.letters)
     entries = (inspection_access.visible_entries(actor).filter(inspection=inspection)
@@ -333,10 +332,11 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
                         today: dt.date | None = None) -> StepImportResult:
     """The office's 整改责任清单 (S4-二(二)3): lead and co-units, a named person, the deadline."""
     result = _step_result(source, inspection, RESPONSIBILITY_LAYOUT, APPLY_RESPONSIBILITY, file_name, today)
-    if not table_ok(result):
+    if not _table_ok(result):
         return result
     add = _adder(result.letters)
     units = units_by_name_or_code(inspection.jurisdiction_id)
+    people_by_name = _people_by_name(inspection.jurisdiction_id)
     entries = (Entry.objects.filter(inspection=inspection)
                .select_related("inspection", "finding", "unit", "lead_unit", "person").prefetch_related("co_units"))
     by_content = _entries_by_content(entries)
@@ -352,7 +352,7 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
             add(row, "牵头责任单位", f"未知单位「{v['牵头责任单位']}」：本辖区没有此单位名称或代码")
         row.lead = lead
         _read_co_units(row, units, add)
-        person = _person(row, add, [u for u in (lead, *row.co) if u is not None])
+        person = _person(row, add, [u for u in (lead, *row.co) if u is not None], people_by_name)
         cause_text = v.get("问题成因", "")
         cause = CAUSE_BY_LABEL.get(cause_text, "") if cause_text else "own"
         if not cause:
@@ -397,7 +397,17 @@ def read_responsibility(source: Source_, inspection: Inspection, *, file_name: s
     return result
 
 
-def _person(row: ItemImportRow, add: Callable[[ItemImportRow, str, str], None], units: list[Unit]) -> User | None:
+def _people_by_name(jurisdiction_id: int) -> dict[str, list[User]]:
+    """The jurisdiction's active people with a unit, by full name and by login (read once per import)."""
+    people: dict[str, list[User]] = {}
+    for user in User.objects.filter(jurisdiction_id=jurisdiction_id, is_active=True, unit__isnull=False):
+        for key in {user.full_name, user.username} - {""}:
+            people.setdefault(key, []).append(user)
+    return people
+
+
+def _person(row: ItemImportRow, add: Callable[[ItemImportRow, str, str], None], units: list[Unit],
+            people_by_name: dict[str, list[User]]) -> User | None:
     """具体责任人: a person of the lead or a co-unit, by name or login (S4-二(二)3 落实到具体人员)."""
     name = row.values.get("具体责任人", "")
     if not name:
@@ -405,7 +415,8 @@ def _person(row: ItemImportRow, add: Callable[[ItemImportRow, str, str], None], 
         return None
     if not units:
         return None
-    people = list(User.objects.filter(Q(full_name=name) | Q(username=name), unit__in=units, is_active=True))
+    unit_ids = {u.pk for u in units}
+    people = [p for p in people_by_name.get(name, []) if p.unit_id in unit_ids]
     if len(people) == 1:
         return people[0]
     if not people:
@@ -415,7 +426,7 @@ def _person(row: ItemImportRow, add: Callable[[ItemImportRow, str, str], None], 
     return None
 
 
-def table_ok(result: StepImportResult) -> bool:
+def _table_ok(result: StepImportResult) -> bool:
     if not result.inspection.entries.exists():
         result.file_problems.append(Problem(result.sheet or result.file_name, 0, "督查",
                                             "本次督查还没有问题清单：请先登记或导入问题清单（S4-二(二)1）。"))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from duban.core.grid_rules import (
@@ -20,15 +20,17 @@ from duban.core.grid_rules import (
     Compliance,
     PatrolSpan,
     Staffing,
+    Tier,
     median,
     patrol_compliance,
     staffing,
+    week_start,
 )
 from duban.org.models import Unit, User
 from duban.workcal.service import current_calendar
 
 from . import access
-from .models import Concern, Duty, Grid, Patrol
+from .models import Concern, Duty, Grid, Patrol, WeeklyReview
 
 
 def queue(user: User, community: Unit | None = None, *, state: str | None = None) -> QuerySet[Concern]:
@@ -224,10 +226,6 @@ def counts_by_state(qs: QuerySet[Concern]) -> dict[str, int]:
 def hard_cases(subdistrict: Unit, today: dt.date) -> QuerySet[Concern]:
     """What the sub-district's weekly review looks at (S2a-二(五)): its communities' open cases that are
     hard (限时办理 / 街道协调), past their deadline, or not yet analysed after their 当日清 day."""
-    from django.db.models import Q
-
-    from duban.core.grid_rules import Tier
-
     open_states = [Concern.State.RECEIVED, Concern.State.IN_HAND]
     hard = (Q(tier__in=[Tier.COORDINATED.value, Tier.SUBDISTRICT.value]) | Q(deadline__lt=today)
             | Q(state=Concern.State.RECEIVED, classify_due__lt=today))
@@ -238,9 +236,6 @@ def hard_cases(subdistrict: Unit, today: dt.date) -> QuerySet[Concern]:
 
 def review_weeks(subdistrict: Unit, today: dt.date, weeks: int = 8) -> list[tuple[dt.date, Any]]:
     """The last ``weeks`` weeks (this one first) and the review recorded for each, or None."""
-    from .models import WeeklyReview
-    from .services import week_start
-
     monday = week_start(today)
     mondays = [monday - dt.timedelta(weeks=k) for k in range(weeks)]
     held = {r.week_start: r for r in WeeklyReview.objects.filter(subdistrict=subdistrict, week_start__in=mondays)

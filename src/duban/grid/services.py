@@ -31,6 +31,7 @@ from duban.core.grid_rules import (
     Tier,
     classification_due,
     response_deadline,
+    week_start,
 )
 from duban.core.lifecycle import UNIT_ROLES
 from duban.items.errors import InvalidInput, ItemNotFound, PermissionDenied, StateConflict
@@ -912,11 +913,6 @@ def sweep(now: dt.datetime | None = None, *, limit: int = 500) -> SweepResult:
 # ---- the sub-district's weekly review of hard cases (S2a-二(五)) ------------------------------------------
 
 REVIEW_RULE = "S2a-二(五)"
-
-
-def week_start(day: dt.date) -> dt.date:
-    """The Monday of ``day``'s week."""
-    return day - dt.timedelta(days=day.weekday())
 
 
 def _require_subdistrict(actor: User, subdistrict: Unit) -> None:
