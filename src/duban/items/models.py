@@ -66,7 +66,10 @@ class Channel(models.TextChoices):
 
 
 class Item(models.Model):
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, verbose_name=_("辖区"))
+    # Composite indexes lead with the jurisdiction (item_code_unique, item_state_recent…): no index of its own.
+    jurisdiction = models.ForeignKey(
+        "org.Jurisdiction", on_delete=models.PROTECT, db_index=False, verbose_name=_("辖区")
+    )
     code = models.CharField(_("编号"), max_length=40)
     title = models.CharField(_("事项名称"), max_length=200)
     content = models.TextField(_("办理内容"))
@@ -161,9 +164,16 @@ class Assignment(models.Model):
         RECEIVED = "received", _("已签收")
         UNABLE = "unable", _("无法配合")
 
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, verbose_name=_("辖区"))
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("事项"))
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="assignments", verbose_name=_("单位"))
+    jurisdiction = models.ForeignKey(
+        "org.Jurisdiction", on_delete=models.PROTECT, db_index=False, verbose_name=_("辖区")
+    )
+    # item and unit lead the composite indexes assignment_unit_once and assignment_unit_item.
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="assignments", db_index=False, verbose_name=_("事项")
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="assignments", db_index=False, verbose_name=_("单位")
+    )
     role = models.CharField(_("分工"), max_length=8, choices=Role.choices)
     part = models.TextField(_("承担任务"), blank=True)
     state = models.CharField(_("签收状态"), max_length=16, choices=State.choices, default=State.ASSIGNED)
@@ -253,7 +263,7 @@ class Report(models.Model):
         UNABLE = "unable", _("无法配合报告")
         COMPLETION = "completion", _("办结报告")
 
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
+    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, db_index=False)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reports")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
@@ -308,7 +318,7 @@ class Review(models.Model):
         PASS = "pass", _("审阅通过")
         RESUPERVISE = "resupervise", _("再督查")
 
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
+    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, db_index=False)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reviews")
     stage = models.CharField(_("环节"), max_length=8, choices=Stage.choices)
     outcome = models.CharField(_("结论"), max_length=16, choices=Outcome.choices)
@@ -348,7 +358,7 @@ class Attachment(models.Model):
 class Sequence(models.Model):
     """Per-jurisdiction, per-kind, per-year counters for document numbers (督〔2026〕12号)."""
 
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT)
+    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, db_index=False)
     kind = models.CharField(max_length=32)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)

@@ -33,12 +33,17 @@ class AppendOnlyError(Exception):
 
 
 class Event(models.Model):
-    jurisdiction = models.ForeignKey("org.Jurisdiction", on_delete=models.PROTECT, verbose_name=_("辖区"))
+    # No single-column indexes on jurisdiction, kind or item: every query leads with one of the composite
+    # indexes below (event_seq_unique, event_kind_at, event_item_seq), and each index is one more write per
+    # event (ledger migration 0003).
+    jurisdiction = models.ForeignKey(
+        "org.Jurisdiction", on_delete=models.PROTECT, db_index=False, verbose_name=_("辖区")
+    )
     seq = models.BigIntegerField(_("序号"))
-    kind = models.CharField(_("事件类型"), max_length=48, db_index=True)
+    kind = models.CharField(_("事件类型"), max_length=48)
     item = models.ForeignKey(
         "items.Item", on_delete=models.PROTECT, null=True, blank=True, related_name="events",
-        verbose_name=_("事项"),
+        db_index=False, verbose_name=_("事项"),
     )
     unit = models.ForeignKey(
         "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="events",
