@@ -71,3 +71,34 @@ def test_SPEC_8_tampering_with_a_bulk_appended_event_is_detected(district: Distr
     Event.objects.filter(pk=bulk[2].pk).update(reason="改过")
     broken = verify_chain(Event.objects.order_by("jurisdiction_id", "seq"))
     assert broken is not None and broken.seq == bulk[2].seq
+
+
+def test_SPEC_8_append_rows_writes_the_same_events_as_append_many(district: District) -> None:
+    """The instance-free bulk append (the batch path's) stores the same rows and links, also for an actor
+    given as a lazy object (request.user)."""
+    from django.utils.functional import SimpleLazyObject
+
+    d = district
+    item = _item(district)
+    entries = _entries(d, item) + [{"kind": "note", "at": at("2026-03-02", 11),
+                                    "actor": SimpleLazyObject(lambda: d.alice), "item": item, "summary": "请求中的用户"}]
+    fields = ("seq", "kind", "item_id", "unit_id", "actor_id", "actor_name", "at", "rule_id", "summary", "reason",
+              "before", "after", "data", "prev_hash", "hash")
+    with transaction.atomic():
+        chain.append_many(d.jurisdiction.pk, entries)
+        expected = list(Event.objects.filter(kind="note").order_by("seq").values_list(*fields))
+        transaction.set_rollback(True)
+    assert chain.append_rows(d.jurisdiction.pk, entries) == len(entries)
+    assert list(Event.objects.filter(kind="note").order_by("seq").values_list(*fields)) == expected
+    assert chain.append_rows(d.jurisdiction.pk, []) == 0
+    head = LedgerHead.objects.get(jurisdiction=d.jurisdiction)
+    assert (head.seq, head.last_hash) == expected[-1][0:1] + expected[-1][-1:]
+    assert verify_chain(Event.objects.order_by("jurisdiction_id", "seq")) is None
+
+
+def test_the_canonical_text_cache_tells_one_from_true() -> None:
+    """Flat documents are encoded once each; 1 and True (equal, same hash) stay apart."""
+    assert chain._canon_text({"n": 1}) == '{"n":1}'
+    assert chain._canon_text({"n": True}) == '{"n":true}'
+    assert chain._canon_text({"n": 1}) == '{"n":1}'
+    assert chain._canon({"b": None, "a": "x"}) == ({"b": None, "a": "x"}, '{"a":"x","b":null}')

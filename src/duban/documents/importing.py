@@ -581,7 +581,7 @@ def _write_chunk(rows: list[ItemImportRow], codes: dict[int, str], result: ItemI
         assignments += group
     Assignment.objects.bulk_create(assignments, batch_size=2000)
     _set_next_due(items, by_item, today)
-    chain.append_many(jurisdiction_id, [{
+    chain.append_rows(jurisdiction_id, [{
         "kind": "item_imported", "at": now, "actor": actor, "item": item, "rule_id": "S0-9",
         "summary": f"从台账导入：{item.title}",
         "after": {"state": item.state, "level": item.level, "source": item.source,

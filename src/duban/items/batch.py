@@ -321,7 +321,7 @@ def register_many(*, actor: User, rows: Sequence[Registration], now: dt.datetime
             for offset, item in enumerate(planned):
                 item.code = services.item_code(year, first + offset)
             bulk.insert(Item, planned)
-            chain.append_many(
+            chain.append_rows(
                 actor.jurisdiction_id or 0, [services.registration_event(actor, i, moment) for i in planned]
             )
             result.done += [i.pk for i in planned]

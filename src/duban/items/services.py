@@ -183,7 +183,8 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
     """Write effects: the new rows (one INSERT per model: ``bulk.insert``), the assignment and item
     updates (one UPDATE per distinct set of values: ``bulk.update``), the next due moment (computed
     in memory, written with the item) and one ledger event per effect (one chain append per
-    jurisdiction). Must run inside a transaction.
+    jurisdiction). Must run inside a transaction. Returns the event of a single effect; a batch's
+    events are written without instances (``chain.append_rows``) and not returned.
 
     One effect (the per-item services) where ``bulk.Script`` sends statements together: the INSERTs
     and the chain head's lock go in one round trip, the UPDATEs, the event's INSERT and the head's
@@ -247,10 +248,9 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
     by_jurisdiction: dict[int, list[Effect]] = {}
     for effect in effects:
         by_jurisdiction.setdefault(effect.step.item.jurisdiction_id, []).append(effect)
-    events: list[Event] = []
     for jurisdiction_id, group in sorted(by_jurisdiction.items()):
-        events += chain.append_many(jurisdiction_id, [e.event_fields() for e in group])
-    return events
+        chain.append_rows(jurisdiction_id, [e.event_fields() for e in group])
+    return []
 
 
 _UNIT_ACTORS = frozenset({Actor.LEAD_UNIT, Actor.CO_UNIT, Actor.ASSIGNED_UNIT, Actor.ANY_PARTY})

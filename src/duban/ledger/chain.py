@@ -84,10 +84,18 @@ def _related(name: str) -> type[Model]:
     return model
 
 
+@cache
+def _pk_name(name: str) -> str:
+    return _related(name)._meta.pk.attname  # type: ignore[union-attr]
+
+
 def _ref(name: str, value: Any) -> tuple[bool, Any]:
     """(usable by the fast path, the id) for a related object given to ``_build``."""
     if value is None:
         return True, None
+    if type(value) is _related(name):
+        pk = value.__dict__.get(_pk_name(name))
+        return pk is not None, pk
     return isinstance(value, _related(name)) and value.pk is not None, getattr(value, "pk", None)
 
 
@@ -266,6 +274,71 @@ def append_many(jurisdiction_id: int, entries: Sequence[Mapping[str, Any]]) -> l
         return events
 
 
+def append_rows(jurisdiction_id: int, entries: Sequence[Mapping[str, Any]]) -> int:
+    """``append_many`` for callers that need no ``Event`` instances back (the batch path, imports):
+    the same chain, the same rows, the same single ``COPY``; on PostgreSQL each entry goes straight to
+    its COPY row and link (``_lean_row``) without a model instance. Returns how many were appended."""
+    if not entries:
+        return 0
+    if connection.vendor != "postgresql" or tuple(_NAMES) != _LEAN_ORDER or _signals(Event):
+        return len(append_many(jurisdiction_id, entries))
+    with transaction.atomic(savepoint=False):
+        seq, prev = _lock_head(jurisdiction_id)
+        rows: list[list[Any]] = []
+        for entry in entries:
+            seq += 1
+            row = _lean_row(jurisdiction_id, seq, prev, **entry)
+            if row is None:  # a related object that is not a saved instance: the constructor's way
+                row = _row(_build(jurisdiction_id, seq, prev, **entry))
+            prev = row[-1]
+            rows.append(row)
+        _copy_rows(rows)
+        _move_head(jurisdiction_id, seq, prev)
+        return len(rows)
+
+
+# The event columns in the order ``_lean_row`` writes them (checked against the model: append_rows
+# falls back to append_many should the model change).
+_LEAN_ORDER = ("jurisdiction_id", "seq", "kind", "item_id", "unit_id", "actor_id", "actor_name", "at", "rule_id",
+               "summary", "reason", "before", "after", "data", "prev_hash", "hash")
+
+
+def _lean_row(
+    jurisdiction_id: int, seq: int, prev_hash: str, *, kind: str, at: datetime, actor: Any = None, item: Any = None,
+    unit: Any = None, rule_id: str = "", summary: str = "", reason: str = "", before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+) -> list[Any] | None:
+    """The COPY row of the event ``_build`` would make (JSON columns as their canonical text, the hash
+    last), or None when a related object needs the constructor."""
+    actor_ok, actor_id = _ref("actor", actor)
+    item_ok, item_id = _ref("item", item)
+    unit_ok, unit_id = _ref("unit", unit)
+    if not (actor_ok and item_ok and unit_ok):
+        return None
+    before_text, after_text, data_text = _canon_text(before), _canon_text(after), _canon_text(data)
+    actor_name = (getattr(actor, "display_name", "") or "系统") if actor is not None else "系统"
+    summary = summary[:200]
+    link = _digest(prev_hash, jurisdiction_id, seq, kind, item_id, unit_id, actor_id, actor_name, at, rule_id,
+                   summary, reason, before_text, after_text, data_text)
+    return [jurisdiction_id, seq, kind, item_id, unit_id, actor_id, actor_name, at, rule_id, summary, reason,
+            before_text, after_text, data_text, prev_hash, link]
+
+
+def _copy_rows(rows: list[list[Any]]) -> list[int]:
+    """PostgreSQL: ids drawn from the table's sequence (one query), then one ``COPY`` of ``rows``
+    (``_FIELDS`` order); returns the ids in row order."""
+    quote = connection.ops.quote_name
+    table = quote(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                       [bulk.sequence(Event._meta.db_table, "id"), len(rows)])
+        ids = sorted(row[0] for row in cursor.fetchall())
+        with cursor.cursor.copy(f"COPY {table} ({quote('id')}, {_columns()}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row([pk, *row])
+    return ids
+
+
 _FIELDS = [f for f in Event._meta.concrete_fields if not f.primary_key]
 _NAMES = [f.attname for f in _FIELDS]
 _JSON = {f.attname for f in _FIELDS if isinstance(f, JSONField)}
@@ -316,15 +389,7 @@ def _insert(events: list[Event]) -> None:
     if connection.vendor != "postgresql":
         Event.objects.bulk_create(events, batch_size=500)
         return
-    quote = connection.ops.quote_name
-    table = quote(Event._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
-                       [bulk.sequence(Event._meta.db_table, "id"), len(events)])
-        ids = sorted(row[0] for row in cursor.fetchall())
-        with cursor.cursor.copy(f"COPY {table} ({quote('id')}, {_columns()}) FROM STDIN") as copy:
-            for pk, event in zip(ids, events, strict=True):
-                copy.write_row([pk, *_row(event)])
+    ids = _copy_rows([_row(event) for event in events])
     for pk, event in zip(ids, events, strict=True):
         _saved(event, pk)
 
@@ -364,12 +429,61 @@ def _scan(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> tuple[bool, bo
     return keys_ok, plain
 
 
+# Canonical texts of flat documents (str keys, leaf values): a batch's events mostly repeat the same
+# before/after ({"state": …}), so each distinct one is encoded once. Bounded: cleared when full.
+_FLAT_TEXTS: dict[tuple[tuple[str, type, Any], ...], str] = {}
+_FLAT_TEXTS_MAX = 4096
+
+
+def _flat_key(value: dict[Any, Any]) -> tuple[tuple[str, type, Any], ...] | None:
+    """A hashable key for a dict of str keys and short leaf values that tells them apart exactly (the
+    type is part of the key: ``1`` and ``True`` hash alike), else None."""
+    key = []
+    for k, v in value.items():
+        kind = type(v)
+        if type(k) is not str or kind not in _LEAVES or (kind is str and len(v) > 256):
+            return None
+        key.append((k, kind, v))
+    return tuple(key)
+
+
+def _flat_text(value: dict[str, Any]) -> str | None:
+    """The canonical text of a small flat document, encoded once per distinct document; None if the
+    document is not small and flat."""
+    if len(value) > 4:
+        return None
+    key = _flat_key(value)
+    if key is None:
+        return None
+    text = _FLAT_TEXTS.get(key)
+    if text is None:
+        if len(_FLAT_TEXTS) >= _FLAT_TEXTS_MAX:
+            _FLAT_TEXTS.clear()
+        text = _FLAT_TEXTS[key] = _encode(value)
+    return text
+
+
+def _canon_text(value: dict[str, Any] | None) -> str:
+    """The text half of ``_canon``: the canonical JSON of the stored value, without the value."""
+    if not value:
+        return "{}"
+    text = _flat_text(value)
+    if text is not None:
+        return text
+    keys_ok, _ = _scan(value)
+    text = _encode(value)
+    return text if keys_ok else _encode(json.loads(text))
+
+
 def _canon(value: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
     """(``_jsonable(value)``, its canonical JSON text), for the stored event and its hash. With str keys
     throughout, the text of the value is already the text of its round trip (dates and decimals become
     the same strings either way), so it is written once."""
     if not value:
         return {}, "{}"
+    text = _flat_text(value)
+    if text is not None:
+        return dict(value), text
     keys_ok, plain = _scan(value)
     text = _encode(value)
     if plain:

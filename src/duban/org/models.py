@@ -170,7 +170,7 @@ class User(AbstractUser):
         return cached
 
     def has_role(self, *roles: Role) -> bool:
-        return bool(self.role_set() & set(roles))
+        return not self.role_set().isdisjoint(roles)
 
 
 class RoleGrant(models.Model):
