@@ -80,8 +80,9 @@ def test_SPEC_8_append_rows_writes_the_same_events_as_append_many(district: Dist
 
     d = district
     item = _item(district)
-    entries = _entries(d, item) + [{"kind": "note", "at": at("2026-03-02", 11),
-                                    "actor": SimpleLazyObject(lambda: d.alice), "item": item, "summary": "请求中的用户"}]
+    lazy = {"kind": "note", "at": at("2026-03-02", 11), "actor": SimpleLazyObject(lambda: d.alice), "item": item,
+            "summary": "请求中的用户"}
+    entries = [*_entries(d, item), lazy]
     fields = ("seq", "kind", "item_id", "unit_id", "actor_id", "actor_name", "at", "rule_id", "summary", "reason",
               "before", "after", "data", "prev_hash", "hash")
     with transaction.atomic():
