@@ -37,9 +37,10 @@ _OPEN = (ItemState.ASSIGNED, ItemState.IN_PROGRESS)
 class Memo:
     """Shared by the due computations of one action or one batch chunk (see the module docstring)."""
 
-    __slots__ = ("_calendars", "_checks", "_dates", "_policy")
+    __slots__ = ("_calendars", "_checks", "_dates", "_labels", "_policy")
 
     def __init__(self) -> None:
+        self._labels: dict[str, str] = {}
         self._policy: Any = None
         self._calendars: dict[int | None, WorkCalendar] = {}
         self._dates: dict[dt.datetime, dt.date] = {}
@@ -62,6 +63,13 @@ class Memo:
         if calendar is None:
             calendar = self._calendars[jurisdiction_id] = current_calendar(jurisdiction_id)
         return calendar
+
+    def role_label(self, assignment: Assignment) -> str:
+        """``assignment.get_role_display()``, translated once per role (the language is the chunk's)."""
+        label = self._labels.get(assignment.role)
+        if label is None:
+            label = self._labels[assignment.role] = str(assignment.get_role_display())
+        return label
 
     def local_date(self, moment: dt.datetime) -> dt.date:
         day = self._dates.get(moment)

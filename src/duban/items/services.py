@@ -176,7 +176,9 @@ class Effect:
 
 
 def _group_key(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted((k, v.pk if isinstance(v, Model) else v) for k, v in values.items()))
+    """Rows whose updates have equal keys get one UPDATE. The keys are not sorted: one action builds its
+    values in one order, and two orders of the same values only cost a second UPDATE."""
+    return tuple((k, v.pk if isinstance(v, Model) else v) for k, v in values.items())
 
 
 def apply_effects(effects: Sequence[Effect]) -> list[Event]:
@@ -820,7 +822,7 @@ def plan_receive(
         step.after_state = ItemState.IN_PROGRESS
     return Effect(
         step,
-        f"{assignment.unit.name} 签收（{assignment.get_role_display()}），责任人 {responsible_person.strip()}"
+        f"{assignment.unit.name} 签收（{step.memo.role_label(assignment)}），责任人 {responsible_person.strip()}"
         + ("，逾期签收" if late else ""),
         unit=assignment.unit,
         rule_id="S0-A四.2" if late else "S0-10",
