@@ -156,17 +156,24 @@ def _advance(workflow: Any) -> bool:
     return True
 
 
+def _start_flows(cur: Any, workflow_cls: Any, spec: Any, serializer: Any, size: int) -> tuple[list[Any], list[int]]:
+    """``size`` new workflows run to their first user task and inserted in one statement: (flows, ids),
+    in the same order."""
+    flows = [workflow_cls(spec) for _ in range(size)]
+    for w in flows:
+        w.do_engine_steps()
+    cur.execute("INSERT INTO bench_spiff_workflow (state) SELECT state FROM unnest(%s::text[]) WITH ORDINALITY "
+                "AS t(state, n) ORDER BY n RETURNING id", [[serializer.serialize_json(w) for w in flows]])
+    return flows, [row[0] for row in cur.fetchall()]
+
+
 def run_spiff(n: int) -> float:
     """Spiff as a workflow engine is normally used: state saved and committed after every step."""
     workflow_cls, spec, serializer = _spiff()
     started = time.perf_counter()
     for _ in range(n):
-        workflow = workflow_cls(spec)
-        workflow.do_engine_steps()
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("INSERT INTO bench_spiff_workflow (state) VALUES (%s) RETURNING id",
-                        [serializer.serialize_json(workflow)])
-            (row_id,) = cur.fetchone()
+            (workflow,), (row_id,) = _start_flows(cur, workflow_cls, spec, serializer, 1)
         steps = 0
         while not workflow.is_completed() and _advance(workflow):
             steps += 1
@@ -184,12 +191,8 @@ def run_spiff_restored(n: int) -> float:
     workflow_cls, spec, serializer = _spiff()
     started = time.perf_counter()
     for _ in range(n):
-        workflow = workflow_cls(spec)
-        workflow.do_engine_steps()
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("INSERT INTO bench_spiff_workflow (state) VALUES (%s) RETURNING id",
-                        [serializer.serialize_json(workflow)])
-            (row_id,) = cur.fetchone()
+            (workflow,), (row_id,) = _start_flows(cur, workflow_cls, spec, serializer, 1)
         for _step in range(STEPS):
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute("SELECT state FROM bench_spiff_workflow WHERE id = %s FOR UPDATE", [row_id])
@@ -210,12 +213,7 @@ def run_spiff_batched_restored(n: int, chunk: int) -> float:
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
         with transaction.atomic(), connection.cursor() as cur:
-            flows = [workflow_cls(spec) for _ in range(size)]
-            for w in flows:
-                w.do_engine_steps()
-            cur.execute("INSERT INTO bench_spiff_workflow (state) SELECT unnest(%s::text[]) RETURNING id",
-                        [[serializer.serialize_json(w) for w in flows]])
-            ids = sorted(row[0] for row in cur.fetchall())
+            _, ids = _start_flows(cur, workflow_cls, spec, serializer, size)
         for _step in range(STEPS):
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute("SELECT id, state FROM bench_spiff_workflow WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
@@ -238,12 +236,7 @@ def run_spiff_batched(n: int, chunk: int) -> float:
     for start in range(0, n, chunk):
         size = min(chunk, n - start)
         with transaction.atomic(), connection.cursor() as cur:
-            flows = [workflow_cls(spec) for _ in range(size)]
-            for w in flows:
-                w.do_engine_steps()
-            cur.execute("INSERT INTO bench_spiff_workflow (state) SELECT unnest(%s::text[]) RETURNING id",
-                        [[serializer.serialize_json(w) for w in flows]])
-            ids = [row[0] for row in cur.fetchall()]
+            flows, ids = _start_flows(cur, workflow_cls, spec, serializer, size)
             for _step in range(STEPS):
                 states = []
                 for w in flows:
