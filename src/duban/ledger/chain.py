@@ -99,6 +99,15 @@ def _ref(name: str, value: Any) -> tuple[bool, Any]:
     return isinstance(value, _related(name)) and value.pk is not None, getattr(value, "pk", None)
 
 
+def _who(actor: Any, item: Any, unit: Any) -> tuple[bool, Any, Any, Any, str]:
+    """(all three usable without the constructor, actor id, item id, unit id, actor name) of an event."""
+    actor_ok, actor_id = _ref("actor", actor)
+    item_ok, item_id = _ref("item", item)
+    unit_ok, unit_id = _ref("unit", unit)
+    actor_name = (getattr(actor, "display_name", "") or "系统") if actor is not None else "系统"
+    return actor_ok and item_ok and unit_ok, actor_id, item_id, unit_id, actor_name
+
+
 def _build(
     jurisdiction_id: int,
     seq: int,
@@ -123,16 +132,13 @@ def _build(
     constructor caches them) unless something needs the constructor: a related object that is not a
     saved instance of the right model, or ``pre_init``/``post_init`` receivers (``_direct``: whether
     there are none, when the caller has looked already)."""
-    actor_ok, actor_id = _ref("actor", actor)
-    item_ok, item_id = _ref("item", item)
-    unit_ok, unit_id = _ref("unit", unit)
+    refs_ok, actor_id, item_id, unit_id, actor_name = _who(actor, item, unit)
     (before_value, before_text), (after_value, after_text), (data_value, data_text) = (
         _canon(before), _canon(after), _canon(data))
-    actor_name = (getattr(actor, "display_name", "") or "系统") if actor is not None else "系统"
     summary = summary[:200]
     if _direct is None:
         _direct = not _signals(Event)
-    if not (actor_ok and item_ok and unit_ok and _direct):
+    if not (refs_ok and _direct):
         event = Event(
             jurisdiction_id=jurisdiction_id, seq=seq, kind=kind, item=item, unit=unit, actor=actor,
             actor_name=actor_name, at=at, rule_id=rule_id, summary=summary, reason=reason,
@@ -310,13 +316,10 @@ def _lean_row(
 ) -> list[Any] | None:
     """The COPY row of the event ``_build`` would make (JSON columns as their canonical text, the hash
     last), or None when a related object needs the constructor."""
-    actor_ok, actor_id = _ref("actor", actor)
-    item_ok, item_id = _ref("item", item)
-    unit_ok, unit_id = _ref("unit", unit)
-    if not (actor_ok and item_ok and unit_ok):
+    refs_ok, actor_id, item_id, unit_id, actor_name = _who(actor, item, unit)
+    if not refs_ok:
         return None
     before_text, after_text, data_text = _canon_text(before), _canon_text(after), _canon_text(data)
-    actor_name = (getattr(actor, "display_name", "") or "系统") if actor is not None else "系统"
     summary = summary[:200]
     link = _digest(prev_hash, jurisdiction_id, seq, kind, item_id, unit_id, actor_id, actor_name, at, rule_id,
                    summary, reason, before_text, after_text, data_text)
