@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.settings")
-import django
+from duban import runtime
 
-django.setup()
+runtime.setup()  # as the duban command and WSGI do (django.setup, then the start-up heap frozen)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -315,6 +315,7 @@ def main() -> None:
     parser.add_argument("--profile-batch", type=int, default=0, help="cProfile N items of the batch path first")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    runtime.freeze_startup_heap()  # start-up done (setup, migrate): as a duban worker after its start
     if args.profile:
         profile_single(args.profile)
     if args.profile_batch:

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     args[0] = "duban"
     from django.core.management import execute_from_command_line
 
+    from duban import runtime
+
+    runtime.setup()
     execute_from_command_line(args)
 
 

@@ -97,8 +97,8 @@ def test_SPEC_8_append_rows_writes_the_same_events_as_append_many(district: Dist
     assert verify_chain(Event.objects.order_by("jurisdiction_id", "seq")) is None
 
 
-def test_the_canonical_text_cache_tells_one_from_true() -> None:
-    """Flat documents are encoded once each; 1 and True (equal, same hash) stay apart."""
+def test_flat_documents_keep_one_and_true_apart() -> None:
+    """1 and True are equal and hash alike; their canonical texts differ."""
     assert chain._canon_text({"n": 1}) == '{"n":1}'
     assert chain._canon_text({"n": True}) == '{"n":true}'
     assert chain._canon_text({"n": 1}) == '{"n":1}'

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -68,14 +68,30 @@ def _digest(prev_hash: str, jurisdiction_id: int, seq: int, kind: str, item_id: 
             data: str) -> str:
     """``event_digest`` without building the payload dict: the canonical document is written key by key
     in sorted order (before/after/data already in canonical JSON), so the bytes hashed are the same."""
-    document = "".join((
-        '{"actor":', _value(actor_id), ',"actor_name":', _value(actor_name), ',"after":', after,
-        ',"at":', _value(at.astimezone(UTC).isoformat()), ',"before":', before, ',"data":', data,
-        ',"item":', _value(item_id), ',"jurisdiction":', _value(jurisdiction_id), ',"kind":', _value(kind),
-        ',"reason":', _value(reason), ',"rule_id":', _value(rule_id), ',"seq":', _value(seq),
-        ',"summary":', _value(summary), ',"unit":', _value(unit_id), "}",
-    ))
+    document = (
+        f'{{"actor":{_value(actor_id)},"actor_name":{_value(actor_name)},"after":{after},"at":{_at_text(at)},'
+        f'"before":{before},"data":{data},"item":{_value(item_id)},"jurisdiction":{_value(jurisdiction_id)},'
+        f'"kind":{_value(kind)},"reason":{_value(reason)},"rule_id":{_value(rule_id)},"seq":{_value(seq)},'
+        f'"summary":{_value(summary)},"unit":{_value(unit_id)}}}'
+    )
     return hashlib.sha256((prev_hash + document).encode()).hexdigest()
+
+
+# The JSON text of an event's moment in UTC: a batch's events share one ``now``, so each distinct moment
+# is written once. The key holds ``fold``: two aware datetimes of one zone equal but for ``fold`` are
+# different instants. Bounded: cleared when full.
+_AT_TEXTS: dict[tuple[datetime, int], str] = {}
+_AT_TEXTS_MAX = 1024
+
+
+def _at_text(at: datetime) -> str:
+    key = (at, at.fold)
+    text = _AT_TEXTS.get(key)
+    if text is None:
+        if len(_AT_TEXTS) >= _AT_TEXTS_MAX:
+            _AT_TEXTS.clear()
+        text = _AT_TEXTS[key] = _value(at.astimezone(UTC).isoformat())
+    return text
 
 
 @cache
@@ -432,47 +448,54 @@ def _scan(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> tuple[bool, bo
     return keys_ok, plain
 
 
-# Canonical texts of flat documents (str keys, leaf values): a batch's events mostly repeat the same
-# before/after ({"state": …}), so each distinct one is encoded once. Bounded: cleared when full.
-_FLAT_TEXTS: dict[tuple[tuple[str, type, Any], ...], str] = {}
-_FLAT_TEXTS_MAX = 4096
+# Small flat documents (str keys, leaf values) are most of a batch's before/after/data: their canonical
+# text is written directly, without the encoder's set-up and its ``default`` call-back for dates.
+_FLAT_MAX_KEYS = 8
 
 
-def _flat_key(value: dict[Any, Any]) -> tuple[tuple[str, type, Any], ...] | None:
-    """A hashable key for a dict of str keys and short leaf values that tells them apart exactly (the
-    type is part of the key: ``1`` and ``True`` hash alike), else None."""
-    key = []
-    for k, v in value.items():
-        kind = type(v)
-        if type(k) is not str or kind not in _LEAVES or (kind is str and len(v) > 256):
+def _flat_text(value: dict[str, Any]) -> tuple[str, bool] | None:
+    """(the canonical text, already what a JSON round trip gives back) of a document of at most
+    ``_FLAT_MAX_KEYS`` str keys whose values are str, int, bool, None, date or datetime; None for any
+    other document. The text is byte for byte ``_encode(value)``: keys sorted, the strings as the
+    encoder writes them, ints by ``int.__repr__``, dates and datetimes as ``str()`` gives them (the
+    encoder's ``default``)."""
+    if len(value) > _FLAT_MAX_KEYS:
+        return None
+    parts = []
+    plain = True
+    try:
+        keys = sorted(value) if len(value) > 1 else list(value)
+    except TypeError:  # keys of kinds that do not compare (1 and "a"): not a flat document
+        return None
+    for key in keys:
+        if type(key) is not str:
             return None
-        key.append((k, kind, v))
-    return tuple(key)
-
-
-def _flat_text(value: dict[str, Any]) -> str | None:
-    """The canonical text of a small flat document, encoded once per distinct document; None if the
-    document is not small and flat."""
-    if len(value) > 4:
-        return None
-    key = _flat_key(value)
-    if key is None:
-        return None
-    text = _FLAT_TEXTS.get(key)
-    if text is None:
-        if len(_FLAT_TEXTS) >= _FLAT_TEXTS_MAX:
-            _FLAT_TEXTS.clear()
-        text = _FLAT_TEXTS[key] = _encode(value)
-    return text
+        leaf = value[key]
+        kind = type(leaf)
+        if kind is str:
+            text = _string(leaf)
+        elif kind is int:
+            text = int.__repr__(leaf)
+        elif leaf is None:
+            text = "null"
+        elif kind is bool:
+            text = "true" if leaf else "false"
+        elif kind is datetime or kind is date:
+            text = _string(str(leaf))
+            plain = False
+        else:
+            return None
+        parts.append(f"{_string(key)}:{text}")
+    return "{" + ",".join(parts) + "}", plain
 
 
 def _canon_text(value: dict[str, Any] | None) -> str:
     """The text half of ``_canon``: the canonical JSON of the stored value, without the value."""
     if not value:
         return "{}"
-    text = _flat_text(value)
-    if text is not None:
-        return text
+    flat = _flat_text(value)
+    if flat is not None:
+        return flat[0]
     keys_ok, _ = _scan(value)
     text = _encode(value)
     return text if keys_ok else _encode(json.loads(text))
@@ -484,9 +507,10 @@ def _canon(value: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
     the same strings either way), so it is written once."""
     if not value:
         return {}, "{}"
-    text = _flat_text(value)
-    if text is not None:
-        return dict(value), text
+    flat = _flat_text(value)
+    if flat is not None:
+        text, plain = flat
+        return (dict(value) if plain else json.loads(text)), text
     keys_ok, plain = _scan(value)
     text = _encode(value)
     if plain:
