@@ -5,6 +5,7 @@ text cache and the digest written as one template."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,13 +15,21 @@ from hypothesis import strategies as st
 
 from duban.ledger import chain
 
+
+class Channel(enum.StrEnum):
+    RED = "red"
+    BLUE = "蓝"
+
+
 ZONES = [dt.UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), dt.timezone(dt.timedelta(hours=-3))]
 leaves = st.one_of(
     st.text(max_size=30), st.integers(min_value=-(10**20), max_value=10**20), st.booleans(), st.none(),
     st.dates(), st.datetimes(timezones=st.sampled_from(ZONES)), st.datetimes(),
-    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(Channel),
 )
-documents = st.dictionaries(st.text(max_size=12), st.one_of(leaves, st.lists(leaves, max_size=3)), max_size=10)
+documents = st.dictionaries(st.text(max_size=12), st.one_of(
+    leaves, st.lists(leaves, max_size=3), st.lists(leaves, max_size=3).map(tuple),
+    st.lists(st.lists(leaves, max_size=2), max_size=2)), max_size=10)
 
 
 def reference(value: dict[str, Any]) -> str:
@@ -42,7 +51,11 @@ def test_flat_writer_takes_the_flat_documents_and_leaves_the_others() -> None:
     assert chain._flat_text({"state": "已交办"}) == ('{"state":"已交办"}', True)
     assert chain._flat_text({"ratio": 0.5}) is None  # floats go to the encoder
     assert chain._flat_text({1: "a", "b": 2}) is None  # keys that do not sort together
-    assert chain._flat_text({"list": [1]}) is None
+    assert chain._flat_text({"co_units": [3, 4], "none": []}) == ('{"co_units":[3,4],"none":[]}', True)
+    assert chain._flat_text({"pair": (1, "a")}) == ('{"pair":[1,"a"]}', False)  # stored as a list
+    assert chain._flat_text({"channel": Channel.RED}) == ('{"channel":"red"}', False)  # stored as str
+    assert chain._flat_text({"nested": [[1]]}) is None
+    assert chain._flat_text({"dates": [dt.date(2026, 1, 1)]}) is None
     assert chain._flat_text({str(k): k for k in range(chain._FLAT_MAX_KEYS + 1)}) is None
 
 

@@ -455,10 +455,9 @@ _FLAT_MAX_KEYS = 8
 
 def _flat_text(value: dict[str, Any]) -> tuple[str, bool] | None:
     """(the canonical text, already what a JSON round trip gives back) of a document of at most
-    ``_FLAT_MAX_KEYS`` str keys whose values are str, int, bool, None, date or datetime; None for any
-    other document. The text is byte for byte ``_encode(value)``: keys sorted, the strings as the
-    encoder writes them, ints by ``int.__repr__``, dates and datetimes as ``str()`` gives them (the
-    encoder's ``default``)."""
+    ``_FLAT_MAX_KEYS`` str keys whose values are leaves (``_leaf_text``) or lists/tuples of scalar
+    leaves; None for any other document. The text is byte for byte ``_encode(value)``: keys sorted,
+    no spaces."""
     if len(value) > _FLAT_MAX_KEYS:
         return None
     parts = []
@@ -472,21 +471,44 @@ def _flat_text(value: dict[str, Any]) -> tuple[str, bool] | None:
             return None
         leaf = value[key]
         kind = type(leaf)
-        if kind is str:
-            text = _string(leaf)
-        elif kind is int:
-            text = int.__repr__(leaf)
-        elif leaf is None:
-            text = "null"
-        elif kind is bool:
-            text = "true" if leaf else "false"
-        elif kind is datetime or kind is date:
-            text = _string(str(leaf))
-            plain = False
+        if kind is list or kind is tuple:
+            texts = []
+            for element in leaf:
+                found = _leaf_text(element, scalar=True)
+                if found is None:
+                    return None
+                texts.append(found[0])
+                plain = plain and found[1]
+            text = "[" + ",".join(texts) + "]"
+            plain = plain and kind is list
         else:
-            return None
+            found = _leaf_text(leaf)
+            if found is None:
+                return None
+            text, leaf_plain = found
+            plain = plain and leaf_plain
         parts.append(f"{_string(key)}:{text}")
     return "{" + ",".join(parts) + "}", plain
+
+
+def _leaf_text(leaf: Any, scalar: bool = False) -> tuple[str, bool] | None:
+    """(the encoder's text, already what a round trip gives back) of a str (or str subclass: an enum
+    member, written as its string, as the encoder does), int, bool or None — and unless ``scalar``, a
+    date or datetime (``str()`` of it: the encoder's ``default``); None for anything else."""
+    kind = type(leaf)
+    if kind is str:
+        return _string(leaf), True
+    if kind is int:
+        return int.__repr__(leaf), True
+    if leaf is None:
+        return "null", True
+    if kind is bool:
+        return ("true" if leaf else "false"), True
+    if isinstance(leaf, str):
+        return _string(leaf), False
+    if not scalar and (kind is datetime or kind is date):
+        return _string(str(leaf)), False
+    return None
 
 
 def _canon_text(value: dict[str, Any] | None) -> str:
