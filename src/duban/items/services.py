@@ -158,15 +158,16 @@ class Effect:
     result: Any = None  # what the per-item service returns
 
     def event_fields(self) -> dict[str, Any]:
-        before = {"state": self.step.before_state.value, **(self.before or {})}
-        after = {"state": self.step.after_state.value, **(self.after or {})}
+        step = self.step  # ``_value_``: the member's value without the ``value`` property's descriptor call
+        before = {"state": step.before_state._value_, **(self.before or {})}
+        after = {"state": step.after_state._value_, **(self.after or {})}
         return {
-            "kind": self.step.action.value,
-            "at": self.step.now,
-            "actor": self.step.actor,
-            "item": self.step.item,
+            "kind": step.action._value_,
+            "at": step.now,
+            "actor": step.actor,
+            "item": step.item,
             "unit": self.unit,
-            "rule_id": self.rule_id or TRANSITIONS[self.step.action].rule_id,
+            "rule_id": self.rule_id or TRANSITIONS[step.action].rule_id,
             "summary": self.summary,
             "reason": self.reason,
             "before": before,
@@ -215,6 +216,43 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
     else:
         for model, new_rows in rows_by_model.items():
             bulk.insert(model, new_rows)
+    updates = _planned_updates(effects)
+    by_jurisdiction: dict[int, list[Effect]] = {}
+    for effect in effects:
+        by_jurisdiction.setdefault(effect.step.item.jurisdiction_id, []).append(effect)
+    if script is None and len(effects) > 1 and chain.lean_rows_apply():
+        # A batch on PostgreSQL: the heads are locked first (as the per-item path's Script does), then
+        # the UPDATEs are sent without waiting (``bulk.Pipeline``) and the chunk's ledger links are
+        # computed while the database runs them; the events follow with one COPY.
+        heads = {j: chain.lock_head(j) for j in sorted(by_jurisdiction)}
+        with bulk.Pipeline() as pipeline:
+            for model, pks, values, bump in updates:
+                bulk.update(model, pks, values, bump=bump, script=pipeline)
+            linked = [chain.link_rows(j, *heads[j], [e.event_fields() for e in by_jurisdiction[j]])
+                      for j in sorted(by_jurisdiction)]
+        for rows in linked:
+            chain.write_rows(rows)
+        return []
+    for model, pks, values, bump in updates:
+        bulk.update(model, pks, values, bump=bump, script=script)
+    if len(effects) == 1:
+        effect = effects[0]
+        jurisdiction_id = effect.step.item.jurisdiction_id
+        if script is not None:
+            return [chain.append_in(script, head_rows, jurisdiction_id=jurisdiction_id, **effect.event_fields())]
+        return [chain.append(jurisdiction_id=jurisdiction_id, **effect.event_fields())]
+    for jurisdiction_id, group in sorted(by_jurisdiction.items()):
+        chain.append_rows(jurisdiction_id, [e.event_fields() for e in group])
+    return []
+
+
+Update = tuple[type[Model], list[int], dict[str, Any], str | None]  # model, pks, values, the column bumped
+
+
+def _planned_updates(effects: Sequence[Effect]) -> list[Update]:
+    """The assignment and item UPDATEs of ``effects``, one per distinct set of values (assignments
+    first); the new values, the items' state, version and next due moment are set on the instances."""
+    planned: list[Update] = []
     groups: dict[tuple[tuple[str, Any], ...], tuple[list[int], dict[str, Any]]] = {}
     for effect in effects:
         for key, row in effect.pk_refs.items():
@@ -223,13 +261,12 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
             for name, value in values.items():
                 setattr(assignment, name, value)
             groups.setdefault(_group_key(values), ([], values))[0].append(assignment.pk)
-    for pks, values in groups.values():
-        bulk.update(Assignment, pks, values, script=script)
+    planned.extend((Assignment, pks, values, None) for pks, values in groups.values())
     item_groups: dict[tuple[tuple[str, Any], ...], tuple[list[int], dict[str, Any]]] = {}
     for effect in effects:
         step = effect.step
         item = step.item
-        changes = {**effect.changes, "state": step.after_state.value}
+        changes = {**effect.changes, "state": step.after_state._value_}
         for name, value in changes.items():
             setattr(item, name, value)
         if effect.refresh_due:
@@ -239,20 +276,8 @@ def apply_effects(effects: Sequence[Effect]) -> list[Event]:
             item.next_due_at = moment
         item.version += 1
         item_groups.setdefault(_group_key(changes), ([], changes))[0].append(item.pk)
-    for pks, changes in item_groups.values():
-        bulk.update(Item, pks, changes, bump="version", script=script)
-    if len(effects) == 1:
-        effect = effects[0]
-        jurisdiction_id = effect.step.item.jurisdiction_id
-        if script is not None:
-            return [chain.append_in(script, head_rows, jurisdiction_id=jurisdiction_id, **effect.event_fields())]
-        return [chain.append(jurisdiction_id=jurisdiction_id, **effect.event_fields())]
-    by_jurisdiction: dict[int, list[Effect]] = {}
-    for effect in effects:
-        by_jurisdiction.setdefault(effect.step.item.jurisdiction_id, []).append(effect)
-    for jurisdiction_id, group in sorted(by_jurisdiction.items()):
-        chain.append_rows(jurisdiction_id, [e.event_fields() for e in group])
-    return []
+    planned.extend((Item, pks, changes, "version") for pks, changes in item_groups.values())
+    return planned
 
 
 _UNIT_ACTORS = frozenset({Actor.LEAD_UNIT, Actor.CO_UNIT, Actor.ASSIGNED_UNIT, Actor.ANY_PARTY})
@@ -377,11 +402,12 @@ def check_step(fresh: Item | None, action: Action, actor: User, now: dt.datetime
         load_assignments([fresh])
     if not access.acts_as(actor, fresh, transition.actor):
         raise PermissionDenied(NO_PERMISSION)
+    before_state = fresh.state_enum
     try:
-        after_state = next_state(fresh.state_enum, action)
+        after_state = next_state(before_state, action)
     except TransitionNotAllowed as exc:
         raise StateConflict.from_transition(exc) from None
-    return _Step(fresh, action, actor, now, fresh.state_enum, after_state, memo or due.Memo())
+    return _Step(fresh, action, actor, now, before_state, after_state, memo or due.Memo())
 
 
 def _begin(item: Item, action: Action, actor: User, now: dt.datetime, expected_version: int | None) -> _Step:

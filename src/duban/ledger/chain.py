@@ -299,24 +299,61 @@ def append_many(jurisdiction_id: int, entries: Sequence[Mapping[str, Any]]) -> l
 def append_rows(jurisdiction_id: int, entries: Sequence[Mapping[str, Any]]) -> int:
     """``append_many`` for callers that need no ``Event`` instances back (the batch path, imports):
     the same chain, the same rows, the same single ``COPY``; on PostgreSQL each entry goes straight to
-    its COPY row and link (``_lean_row``) without a model instance. Returns how many were appended."""
+    its COPY row and link (``_lean_row``) without a model instance. Returns how many were appended.
+    ``lock_head`` + ``link_rows`` + ``write_rows``, for callers that do something in between."""
     if not entries:
         return 0
-    if connection.vendor != "postgresql" or tuple(_NAMES) != _LEAN_ORDER or _signals(Event):
+    if not lean_rows_apply():
         return len(append_many(jurisdiction_id, entries))
     with transaction.atomic(savepoint=False):
-        seq, prev = _lock_head(jurisdiction_id)
-        rows: list[list[Any]] = []
-        for entry in entries:
-            seq += 1
-            row = _lean_row(jurisdiction_id, seq, prev, **entry)
-            if row is None:  # a related object that is not a saved instance: the constructor's way
-                row = _row(_build(jurisdiction_id, seq, prev, **entry))
-            prev = row[-1]
-            rows.append(row)
-        _copy_rows(rows)
-        _move_head(jurisdiction_id, seq, prev)
-        return len(rows)
+        seq, prev = lock_head(jurisdiction_id)
+        return write_rows(link_rows(jurisdiction_id, seq, prev, entries))
+
+
+def lean_rows_apply() -> bool:
+    """Whether ``link_rows``/``write_rows`` may be used here (PostgreSQL, the model as ``_LEAN_ORDER``
+    expects, no signals on ``Event``); else ``append_many``."""
+    return connection.vendor == "postgresql" and tuple(_NAMES) == _LEAN_ORDER and not _signals(Event)
+
+
+def lock_head(jurisdiction_id: int) -> tuple[int, str]:
+    """Lock the jurisdiction's chain head (created the first time): its (seq, last hash). The lock is
+    held to the end of the caller's transaction, which ``write_rows`` must be part of."""
+    return _lock_head(jurisdiction_id)
+
+
+@dataclass
+class LinkedRows:
+    """The COPY rows of a run of events linked after a head (``link_rows``), not yet written."""
+
+    jurisdiction_id: int
+    rows: list[list[Any]]
+    seq: int  # the head's seq and hash once they are written
+    last_hash: str
+
+
+def link_rows(jurisdiction_id: int, seq: int, prev: str, entries: Sequence[Mapping[str, Any]]) -> LinkedRows:
+    """The events of ``entries`` as COPY rows chained after (``seq``, ``prev``): computing only, no
+    query (so it can run while the database works on something else: ``rows.Pipeline``)."""
+    rows: list[list[Any]] = []
+    for entry in entries:
+        seq += 1
+        row = _lean_row(jurisdiction_id, seq, prev, **entry)
+        if row is None:  # a related object that is not a saved instance: the constructor's way
+            row = _row(_build(jurisdiction_id, seq, prev, **entry))
+        prev = row[-1]
+        rows.append(row)
+    return LinkedRows(jurisdiction_id, rows, seq, prev)
+
+
+def write_rows(linked: LinkedRows) -> int:
+    """Write rows from ``link_rows`` (one ``COPY``) and move the head, whose lock the caller's
+    transaction holds (``lock_head``). Returns how many were written."""
+    if not linked.rows:
+        return 0
+    _copy_rows(linked.rows)
+    _move_head(linked.jurisdiction_id, linked.seq, linked.last_hash)
+    return len(linked.rows)
 
 
 # The event columns in the order ``_lean_row`` writes them (checked against the model: append_rows

@@ -245,7 +245,7 @@ def insert(model: type[M], objs: Sequence[M]) -> None:
 
 
 def update(model: type[models.Model], pks: Sequence[Any], values: Mapping[str, Any], *, bump: str | None = None,
-           script: Script | None = None) -> None:
+           script: Script | Pipeline | None = None) -> None:
     """``UPDATE model SET values…[, bump = bump + 1] WHERE pk IN pks`` (see the module docstring); queued
     in ``script`` when one is given."""
     if not pks:
@@ -371,3 +371,64 @@ def _plain_columns(model: type[models.Model], names: tuple[str, ...]) -> bool:
 def raw_reads(model: type[models.Model], names: Sequence[str]) -> bool:
     """``_plain_columns`` for attnames (see there)."""
     return _plain_columns(model, tuple(names))
+
+
+class Pipeline:
+    """Statements sent to the database without waiting for them, while the caller goes on computing.
+
+    Decision — the batch path's UPDATEs (a chunk's items and assignments: the server's longest work
+    of an action, a non-HOT update of every row and its indexes) used to run while the client waited,
+    and the client's longest work (the chunk's ledger links) ran while the server waited. Inside
+    ``with Pipeline() as pipeline`` on PostgreSQL, ``pipeline.add(sql, params)`` hands the statement
+    to psycopg's pipeline mode, which sends it at once and returns; leaving the block waits for the
+    results and raises the first error (as Django's error, like any query). The statements run in the
+    order given, in the caller's transaction, exactly as they would have one by one; only the client
+    does not wait for each. Elsewhere (SQLite, no psycopg pipeline support) each statement simply runs
+    when added. Statements whose results are needed do not belong here: ``add`` returns nothing.
+    ``run`` (called by ``update`` before it falls back to the ORM) waits for what was sent and leaves
+    pipeline mode, so the ORM's statement runs as usual."""
+
+    def __init__(self) -> None:
+        self._pipeline: Any = None
+        self._cursor: Any = None
+        self.sent = 0
+
+    def __enter__(self) -> Pipeline:
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            connection.ensure_connection()
+            raw = connection.connection
+            if psycopg.Pipeline.is_supported():
+                with connection.wrap_database_errors:
+                    self._pipeline = raw.pipeline()
+                    self._pipeline.__enter__()
+                self._cursor = raw.cursor()
+        return self
+
+    def add(self, sql: str, params: Sequence[Any]) -> None:
+        self.sent += 1
+        if self._cursor is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            return
+        with connection.wrap_database_errors:
+            self._cursor.execute(sql, params)
+
+    def run(self) -> None:
+        """Wait for everything sent and leave pipeline mode (statements added later run directly)."""
+        self._close(None, None, None)
+
+    def _close(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        pipeline, self._pipeline = self._pipeline, None
+        cursor, self._cursor = self._cursor, None
+        if pipeline is None:
+            return
+        try:
+            with connection.wrap_database_errors:
+                pipeline.__exit__(exc_type, exc, tb)
+        finally:
+            cursor.close()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._close(exc_type, exc, tb)
