@@ -17,15 +17,18 @@ class Node:
 def test_freezing_the_start_up_heap_keeps_collecting_later_garbage() -> None:
     from duban import runtime
 
+    gc.unfreeze()  # whatever an earlier test froze
+    assert gc.get_freeze_count() == 0
     frozen = runtime.freeze_startup_heap()
-    assert frozen == gc.get_freeze_count() > 1000  # Django, the models, the test session
+    assert frozen > 1000 and gc.get_freeze_count() > 1000  # Django, the models, the test session
+    # (frozen objects can still be freed by reference counting: the count may drop by the time it is read)
     a, b = Node(), Node()
     a.other, b.other = b, a  # a cycle: only the collector frees it
     alive = weakref.ref(a)
     del a, b
     gc.collect()
     assert alive() is None
-    assert runtime.freeze_startup_heap() >= frozen  # idempotent: only what exists since is added
+    assert runtime.freeze_startup_heap() > 1000  # again: only what exists since is added
 
 
 def test_the_duban_command_and_wsgi_freeze_after_set_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
