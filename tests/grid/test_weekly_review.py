@@ -86,3 +86,13 @@ def test_weekly_review_page(world: World) -> None:
     assert r.status_code == 302 and WeeklyReview.objects.get().concerns.get() == hard
     assert client_for(world.worker).get("/grid/review/").status_code == 404
     assert client_for(world.hp_staff).get("/grid/review/").status_code == 404
+
+
+def test_the_weekly_review_link_is_shown_only_to_people_the_page_lets_in(world: World) -> None:
+    link = 'href="/grid/review/"'
+    assert link in client_for(world.street_staff).get("/grid/").content.decode()
+    assert link in client_for(world.d.alice).get("/grid/").content.decode()  # the office: every sub-district
+    for person in (world.worker, world.hp_staff):  # the page answers them 404, so no link
+        page = client_for(person).get("/grid/concerns/")
+        assert page.status_code == 200 and link not in page.content.decode()
+        assert client_for(person).get("/grid/review/").status_code == 404

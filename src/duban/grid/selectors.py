@@ -234,6 +234,16 @@ def hard_cases(subdistrict: Unit, today: dt.date) -> QuerySet[Concern]:
             .filter(hard).select_related("community", "grid", "handler").order_by("deadline", "received_at"))
 
 
+def review_subdistricts(user: User) -> list[Unit]:
+    """The sub-districts (towns) whose weekly review (S2a-二(五)) ``user`` may hold: the office all of
+    them, a unit user those at or under their own unit; in tree order."""
+    if not user.is_authenticated or user.jurisdiction_id is None:
+        return []
+    kinds = [Unit.Kind.SUBDISTRICT, Unit.Kind.TOWN]
+    qs = Unit.objects.filter(jurisdiction_id=user.jurisdiction_id, kind__in=kinds, active=True).order_by("path")
+    return [u for u in qs if access.manages(user, u)]
+
+
 def review_weeks(subdistrict: Unit, today: dt.date, weeks: int = 8) -> list[tuple[dt.date, Any]]:
     """The last ``weeks`` weeks (this one first) and the review recorded for each, or None."""
     monday = week_start(today)

@@ -546,18 +546,12 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
 # ---- the sub-district's weekly review (S2a-二(五)) ---------------------------------------------------------
 
 
-def _subdistricts(user: User) -> list[Unit]:
-    kinds = [Unit.Kind.SUBDISTRICT, Unit.Kind.TOWN]
-    qs = Unit.objects.filter(jurisdiction_id=user.jurisdiction_id, kind__in=kinds, active=True).order_by("path")
-    return [u for u in qs if access.manages(user, u)]
-
-
 @login_required
 def weekly_review(request: HttpRequest) -> HttpResponse:
     """街道每周研判: the sub-district's open hard cases, the form to record the week's meeting, and the last
     eight weeks with or without a record."""
     user = _user(request)
-    choices = _subdistricts(user)
+    choices = selectors.review_subdistricts(user)
     if not choices:
         raise Http404(_("只有街道（乡镇）或督查室人员可以使用每周研判。"))
     wanted = _int(request.POST.get("subdistrict") or request.GET.get("subdistrict"), choices[0].pk)

@@ -23,3 +23,11 @@ def may_use_grid(user: object) -> bool:
     unit = getattr(user, "unit", None)
     return (sees_jurisdiction(user) or user.has_role(Role.GRID_WORKER)  # type: ignore[attr-defined,arg-type]
             or (unit is not None and unit.kind in ("subdistrict", "town", "community")))
+
+
+@register.filter
+def may_hold_weekly_review(user: object) -> bool:
+    """The sub-navigation's 街道每周研判 link: shown only to people the page lets in."""
+    from ..selectors import review_subdistricts
+
+    return bool(review_subdistricts(user))  # type: ignore[arg-type]
