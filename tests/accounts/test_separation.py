@@ -203,3 +203,30 @@ def test_a_password_reset_in_the_admin_must_be_changed_at_next_sign_in(admins: d
     fresh = Client()
     fresh.post("/login/", {"username": "oscar", "password": "Reset#2026-pw"})
     assert fresh.get("/items/")["Location"] == "/accounts/password/"
+
+
+def test_business_tables_in_the_admin_follow_the_app_not_the_superuser_flag(
+    admins: dict[str, User], district: District, as_user: Any
+) -> None:
+    """The superuser flag is for granting the three administrator roles; it opens no business table.
+    Office staff given the admin's view permission see there what they see in the app: a confidential
+    item only when cleared (SPEC §1: 涉密 items invisible to uncleared staff, lists included)."""
+    from django.contrib.auth.models import Permission
+
+    plain = items.do_register(actor=district.alice, title="普通事项", content="内容", source=Source.OTHER,
+                              level=Level.GENERALLY_IMPORTANT)
+    secret = items.do_register(actor=district.carl, title="涉密事项", content="内容", source=Source.OTHER,
+                               level=Level.GENERALLY_IMPORTANT, confidential=True)
+    root = as_user(admins["root"])
+    assert root.get("/admin/items/item/").status_code == 403
+    assert root.get(f"/admin/items/item/{secret.pk}/change/").status_code == 403
+    assert root.get("/admin/scoring/scoreentry/").status_code == 403
+    assert "items/item" not in root.get("/admin/").content.decode()
+    view_items = Permission.objects.get(codename="view_item")
+    for person, sees_secret in ((district.alice, False), (district.carl, True)):
+        User.objects.filter(pk=person.pk).update(is_staff=True)
+        person.user_permissions.add(view_items)
+        page = as_user(User.objects.get(pk=person.pk)).get("/admin/items/item/")
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert plain.title in text and (secret.title in text) == sees_secret

@@ -115,3 +115,28 @@ def check_flag_change(actor: Any, target: Any, changes: dict[str, tuple[Any, Any
         getattr(actor, "is_superuser", False) or roles_of(actor) & {Role.SYSADMIN, Role.SECURITY_ADMIN}
     ):
         raise SeparationError("账号启用与后台权限由系统管理员或安全管理员设置。")
+
+
+def holds_business_role(user: Any) -> bool:
+    """Has ``user`` any role besides the three administrators'? The installation's superuser flag alone
+    is not one: it is for granting the administrator roles, not for reading business content."""
+    return bool(roles_of(user) - SEPARATED_ADMIN_ROLES)
+
+
+class BusinessDataAdmin:
+    """Mixin for the admin pages of business data (items, scores): shown only to people who hold a
+    business role — never to the three administrators, nor to the superuser by the flag alone — and
+    on top of the model permission Django checks; each page's rows are what the person may see in the
+    app (``visible_queryset``)."""
+
+    def visible_queryset(self, request: Any, queryset: Any) -> Any:
+        return queryset.filter(jurisdiction_id=request.user.jurisdiction_id)
+
+    def has_module_permission(self, request: Any) -> bool:
+        return holds_business_role(request.user) and super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return holds_business_role(request.user) and super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def get_queryset(self, request: Any) -> Any:
+        return self.visible_queryset(request, super().get_queryset(request))  # type: ignore[misc]

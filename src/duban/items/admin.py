@@ -1,11 +1,18 @@
 from django.contrib import admin
 
+from duban.accounts.separation import BusinessDataAdmin
+
+from .access import visible_items
 from .models import Item
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
-    """Read-only: items change only through the lifecycle actions, which write the ledger."""
+class ItemAdmin(BusinessDataAdmin, admin.ModelAdmin):
+    """Read-only: items change only through the lifecycle actions, which write the ledger. The list is
+    what the person sees in the app (``access.visible_items``: confidential items only when cleared)."""
+
+    def visible_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(pk__in=visible_items(request.user).values("pk"))
 
     list_display = ["code", "title", "level", "state", "deadline", "confidential"]
     list_filter = ["jurisdiction", "state", "level", "source"]

@@ -8,10 +8,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from duban.accounts.separation import BusinessDataAdmin
+
 from .models import PolicyChoice, PublishedResult, RecordedFact, ScoreEntry, TriggerRecord
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(BusinessDataAdmin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only and business data: the person's own jurisdiction, never the three administrators'."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
