@@ -205,12 +205,12 @@ def test_a_password_reset_in_the_admin_must_be_changed_at_next_sign_in(admins: d
     assert fresh.get("/items/")["Location"] == "/accounts/password/"
 
 
-def test_business_tables_in_the_admin_follow_the_app_not_the_superuser_flag(
+def test_S1_9_5_business_tables_in_the_admin_follow_the_app_not_the_superuser_flag(
     admins: dict[str, User], district: District, as_user: Any
 ) -> None:
     """The superuser flag is for granting the three administrator roles; it opens no business table.
     Office staff given the admin's view permission see there what they see in the app: a confidential
-    item only when cleared (SPEC §1: 涉密 items invisible to uncleared staff, lists included)."""
+    item only when cleared (S1-九(五): 涉密 items invisible to uncleared staff, lists included)."""
     from django.contrib.auth.models import Permission
 
     plain = items.do_register(actor=district.alice, title="普通事项", content="内容", source=Source.OTHER,

@@ -196,8 +196,9 @@ def _head_query(jurisdiction_id: int) -> tuple[str, list[Any]]:
     return f'SELECT "seq", "last_hash" FROM {table} WHERE "jurisdiction_id" = %s{lock}', [jurisdiction_id]
 
 
-def _lock_head(jurisdiction_id: int) -> tuple[int, str]:
-    """Lock the jurisdiction's chain head (created the first time) and return its (seq, last hash)."""
+def lock_head(jurisdiction_id: int) -> tuple[int, str]:
+    """Lock the jurisdiction's chain head (created the first time) and return its (seq, last hash). The
+    lock is held to the end of the caller's transaction (``write_rows`` must be part of it)."""
     with connection.cursor() as cursor:
         cursor.execute(*_head_query(jurisdiction_id))
         row = cursor.fetchone()
@@ -256,7 +257,7 @@ def append(
     (no savepoint: if the append fails, the action that caused it must fail with it). Three statements:
     lock the head, insert the event and move the head (one statement on PostgreSQL)."""
     with transaction.atomic(savepoint=False):
-        seq, prev = _lock_head(jurisdiction_id)
+        seq, prev = lock_head(jurisdiction_id)
         event = _build(
             jurisdiction_id, seq + 1, prev, kind=kind, at=at, actor=actor, item=item, unit=unit,
             rule_id=rule_id, summary=summary, reason=reason, before=before, after=after, data=data,
@@ -283,7 +284,7 @@ def append_many(jurisdiction_id: int, entries: Sequence[Mapping[str, Any]]) -> l
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
-        seq, prev = _lock_head(jurisdiction_id)
+        seq, prev = lock_head(jurisdiction_id)
         events: list[Event] = []
         direct = not _signals(Event)
         for entry in entries:
@@ -314,12 +315,6 @@ def lean_rows_apply() -> bool:
     """Whether ``link_rows``/``write_rows`` may be used here (PostgreSQL, the model as ``_LEAN_ORDER``
     expects, no signals on ``Event``); else ``append_many``."""
     return connection.vendor == "postgresql" and tuple(_NAMES) == _LEAN_ORDER and not _signals(Event)
-
-
-def lock_head(jurisdiction_id: int) -> tuple[int, str]:
-    """Lock the jurisdiction's chain head (created the first time): its (seq, last hash). The lock is
-    held to the end of the caller's transaction, which ``write_rows`` must be part of."""
-    return _lock_head(jurisdiction_id)
 
 
 @dataclass
